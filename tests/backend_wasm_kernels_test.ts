@@ -259,6 +259,63 @@ Deno.test("sum and mean over leading axes (and the shipped paths) match cpu", as
   assert.deepEqual([...ints[0]], [4, 6]);
 });
 
+/** Asserts that `compute` gives exactly the same numbers on wasm as `reference` on cpu. */
+async function assertExactlyAsCpu(
+  label: string,
+  compute: () => tf.Tensor[],
+  reference = compute,
+): Promise<void> {
+  const difference = maxScaledDifference(
+    await valuesOn("wasm", compute),
+    await valuesOn("cpu", reference),
+  );
+  assert.equal(difference, 0, `${label}: wasm differs from the reference by ${difference}`);
+}
+
+Deno.test("clipByValue's gradient is tfjs-core's, exactly, bounds included", async () => {
+  // Values on both bounds and on either side of them.
+  const x = [...randomValues([60], 3).map((v) => 8 * v), -1, 0, 6, 7, 6, 0];
+  const dy = randomValues([66], 4);
+  await assertExactlyAsCpu("clipByValue", () => {
+    const gradient = tf.grad((t: tf.Tensor) => tf.clipByValue(t, 0, 6));
+    return [gradient(tf.tensor(x, [2, 33]), tf.tensor(dy, [2, 33]))];
+  });
+});
+
+Deno.test("mean's gradient is tfjs-core's dy·ones/n, exactly", async () => {
+  const shape = [3, 5, 4, 6];
+  const x = randomValues(shape, 5);
+  for (const axes of [[0, 1, 2], [1, 2], [0, 1, 2, 3], [3]]) {
+    const keptShape = shape.map((size, axis) => axes.includes(axis) ? 1 : size);
+    const dy = randomValues(keptShape, 6);
+    const n = axes.reduce((product, axis) => product * shape[axis], 1);
+    await assertExactlyAsCpu(
+      `mean over ${axes}`,
+      () => [
+        tf.grad((t: tf.Tensor) => tf.mean(t, axes, true))(
+          tf.tensor(x, shape),
+          tf.tensor(dy, keptShape),
+        ),
+      ],
+      () => [tf.div(tf.mul(tf.tensor(dy, keptShape), tf.ones(shape)), n)],
+    );
+  }
+});
+
+Deno.test("square and tile (what broadcastTo runs) equal cpu exactly", async () => {
+  const x = randomValues([2, 3, 1, 4], 8);
+  await assertExactlyAsCpu("square and tile", () => {
+    const t = tf.tensor4d(x, [2, 3, 1, 4]);
+    return [
+      tf.square(t),
+      tf.tile(t, [3, 1, 5, 1]),
+      tf.broadcastTo(tf.slice(t, [0, 0, 0, 0], [1, 1, 1, 4]), [3, 2, 5, 4]), // one row
+      tf.tile(t, [1, 2, 1, 2]), // the innermost axis repeats: the shipped kernel
+      tf.tile(tf.tensor2d([1, 2, 3, 4], [2, 2], "int32"), [3, 1]),
+    ];
+  });
+});
+
 Deno.test("max pooling gradients match cpu, ties and -Infinity included", async () => {
   const cases = [
     { shape: [2, 6, 6, 3], pool: 2, strides: 2, pad: "valid" },

@@ -4,14 +4,9 @@
  */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import {
-  maxScaledDifference,
-  seededValues,
-  syntheticBatch,
-  trainingStep,
-  valuesOn,
-} from "../lib/backend/mod.ts";
+import { maxScaledDifference, seededValues, valuesOn } from "../lib/backend/mod.ts";
 import { initBackend } from "../lib/backend/init.ts";
+import { syntheticBatch, trainingStep } from "../lib/train/step.ts";
 
 await initBackend("wasm", { threads: 1 });
 const l = tf.layers;
@@ -196,19 +191,17 @@ async function train(
   await tf.setBackend(backend);
   model.setWeights(initial);
   const optimizer = makeOptimizer();
-  const batch = syntheticBatch(model, 5, 3);
+  const { x, labels } = syntheticBatch(model, 5, 3);
   const losses: number[] = [];
   const tensorCounts: number[] = [];
   for (let i = 0; i < steps; i++) {
-    const loss = trainingStep(model, optimizer, batch);
-    losses.push((await loss.data())[0]);
-    loss.dispose();
+    losses.push((await trainingStep(model, optimizer, x, labels)).loss);
     tensorCounts.push(tf.memory().numTensors);
   }
   const weights = await Promise.all(
     model.getWeights().map(async (w) => new Float32Array(await w.data())),
   );
-  tf.dispose([batch.inputs, batch.labels]);
+  tf.dispose([x, labels]);
   optimizer.dispose();
   return { losses, weights, tensorCounts };
 }

@@ -4,12 +4,8 @@
  */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import {
-  initBackend,
-  requestGpuAdapter,
-  syntheticBatch,
-  trainingStep,
-} from "../lib/backend/mod.ts";
+import { initBackend, requestGpuAdapter } from "../lib/backend/mod.ts";
+import { syntheticBatch, trainingStep } from "../lib/train/step.ts";
 
 function tinyModel(): tf.LayersModel {
   const model = tf.sequential();
@@ -27,15 +23,11 @@ type Weights = { values: Float32Array; shape: number[] }[];
 async function losses(backend: string, model: tf.LayersModel, initial: Weights) {
   await initBackend(backend as "webgpu" | "cpu");
   model.setWeights(initial.map((w) => tf.tensor(w.values, w.shape)));
-  const batch = syntheticBatch(model, 2, 1);
+  const { x, labels } = syntheticBatch(model, 2, 1);
   const optimizer = tf.train.sgd(0.1);
   const values: number[] = [];
-  for (let i = 0; i < 2; i++) {
-    const loss = trainingStep(model, optimizer, batch);
-    values.push((await loss.data())[0]);
-    loss.dispose();
-  }
-  tf.dispose([batch.inputs, batch.labels]);
+  for (let i = 0; i < 2; i++) values.push((await trainingStep(model, optimizer, x, labels)).loss);
+  tf.dispose([x, labels]);
   return values;
 }
 

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { main } from "../cli/main.ts";
 import { initBackend } from "../lib/backend/mod.ts";
 import { countParams, createModel } from "../lib/models/mod.ts";
+import { automaticMicroBatch } from "../lib/train/step.ts";
 import {
   PYTORCH_MODELS,
   pytorchUnavailable,
@@ -46,12 +47,51 @@ Deno.test("fer bench train --json prints the model, batch and our throughput", a
   ]);
   assert.equal(status, 0);
   const result = JSON.parse(stdout);
-  assert.deepEqual(Object.keys(result), ["model", "batch", "ours"]);
+  assert.deepEqual(Object.keys(result), ["model", "batch", "microBatch", "ours"]);
   assert.equal(result.model, "chen-ckplus");
   assert.equal(result.batch, 2);
+  assert.equal(result.microBatch, 2);
   assert.deepEqual(Object.keys(result.ours), ["backend", "imagesPerSecond", "warmupSeconds"]);
   assert.match(result.ours.backend, /^cpu/);
   assert.ok(result.ours.imagesPerSecond > 0);
+});
+
+/** `fer bench train --json` of one quick step of `model` on wasm, parsed. */
+async function benchOnWasm(model: string, ...extra: string[]) {
+  const argv = ["bench", "train", "--model", model, "--backend", "wasm", "--pytorch", "off"];
+  const { status, stdout } = await run([
+    ...argv,
+    "--warmup",
+    "0",
+    "--steps",
+    "1",
+    "--json",
+    ...extra,
+  ]);
+  assert.equal(status, 0);
+  return JSON.parse(stdout);
+}
+
+Deno.test("on wasm, bench train picks the micro-batch fer train picks; --micro-batch overrides", async () => {
+  await initBackend("cpu");
+  const chunk = (model: string, batch: number, backend: string) => {
+    const fer = createModel(model, { numClasses: 7 });
+    try {
+      return automaticMicroBatch(fer.model, batch, backend);
+    } finally {
+      fer.dispose();
+    }
+  };
+  // ResNet18's activations at batch 64 exhaust wasm's heap (docs/BENCHMARKS.md, Memory).
+  assert.equal(chunk("resnet18", 64, "wasm"), 32);
+  assert.equal(chunk("resnet18", 64, "cpu"), undefined);
+  assert.equal(chunk("liu-cnn5", 64, "wasm"), undefined);
+  // The cheapest model and batch that the automatic choice splits (one step of 24 images).
+  const split = chunk("shufflenetv2", 24, "wasm")!;
+  assert.ok(split < 24);
+  assert.equal((await benchOnWasm("shufflenetv2", "--batch", "24")).microBatch, split);
+  assert.equal((await benchOnWasm("liu-cnn5", "--batch", "4")).microBatch, 4);
+  assert.equal((await benchOnWasm("liu-cnn5", "--batch", "4", "--micro-batch", "2")).microBatch, 2);
 });
 
 Deno.test("effective GFLOP/s use 6 flops per MAC; the peak follows the FMA width", () => {

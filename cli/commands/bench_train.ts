@@ -12,7 +12,7 @@ import {
   type BackendInfo,
   formatProfile,
   initBackend,
-  profileKernels,
+  profileSteps,
   type Throughput,
 } from "../../lib/backend/mod.ts";
 import {
@@ -24,9 +24,9 @@ import {
   type InputShape,
 } from "../../lib/models/mod.ts";
 import { createOptimizer } from "../../lib/train/optimizers.ts";
-import { trainingStep } from "../../lib/train/step.ts";
+import { automaticMicroBatch, syntheticBatch, trainingStep } from "../../lib/train/step.ts";
 import { describeCpu, formatCpu, loadAverage, peakFlops, trainingGflops } from "./bench_machine.ts";
-import { syntheticTrainingBatch, timeTrainingSteps } from "./bench_step_timing.ts";
+import { timeTrainingSteps } from "./bench_step_timing.ts";
 import { type PytorchResult, pytorchUnavailable, runPytorchBenchmark } from "./bench_pytorch.ts";
 
 /** Classes the benchmark models get (FER2013's seven). */
@@ -63,14 +63,11 @@ async function profileOneStep(
   byShape: boolean,
 ): Promise<string> {
   const optimizer = benchmarkOptimizer();
-  const { x, labels } = syntheticTrainingBatch(model, batch);
+  const { x, labels } = syntheticBatch(model, batch);
   try {
-    // One unprofiled step so the new optimizer's slots exist before timing.
-    await trainingStep(model, optimizer, x, labels, { microBatch });
-    const profile = await profileKernels(async () => {
-      await trainingStep(model, optimizer, x, labels, { microBatch });
-    }, { byShape });
-    return formatProfile(profile, 20);
+    // The warm-up step creates the new optimizer's slots before timing.
+    const step = () => trainingStep(model, optimizer, x, labels, { microBatch });
+    return formatProfile(await profileSteps(step, { warmupSteps: 1, steps: 1, byShape }), 20);
   } finally {
     optimizer.dispose();
     x.dispose();
@@ -124,8 +121,8 @@ export const benchTrainCommand = defineCommand({
     "micro-batch": {
       type: "integer",
       placeholder: "N",
-      description: "Accumulate gradients over chunks of N images, as fit does on wasm when a " +
-        "batch's activations would not fit the heap (fer train logs the chunk it picks)",
+      description: "Accumulate gradients over chunks of N images (default: the chunk fer train " +
+        "picks, which on wasm splits a batch whose activations would not fit the heap)",
     },
     input: {
       type: "string",
@@ -164,8 +161,7 @@ export const benchTrainCommand = defineCommand({
     if (options.steps < 1) throw new UsageError("--steps must be at least 1");
     if (options.warmup < 0) throw new UsageError("--warmup must be 0 or more");
     if (options.batch < 1) throw new UsageError("--batch must be at least 1");
-    const microBatch = options["micro-batch"];
-    if (microBatch !== undefined && microBatch < 1) {
+    if (options["micro-batch"] !== undefined && options["micro-batch"] < 1) {
       throw new UsageError("--micro-batch must be at least 1");
     }
     const threads = options.threads ?? navigator.hardwareConcurrency;
@@ -182,8 +178,16 @@ export const benchTrainCommand = defineCommand({
     const shape = fer.config.inputShape;
     const params = countParams(fer.model).trainable;
     const macs = countMacs(fer.model).total;
+    const microBatch = options["micro-batch"] ??
+      automaticMicroBatch(fer.model, options.batch, backend.name);
+    // Images per gradient chunk, what the step actually runs (it never exceeds the batch).
+    const chunk = Math.min(microBatch ?? options.batch, options.batch);
     say(`machine ${formatCpu(cpu)}; load average ${loadBefore ?? "unknown"} before`);
-    const chunks = microBatch === undefined ? "" : ` in chunks of ${microBatch}`;
+    const chunks = chunk === options.batch
+      ? ""
+      : ` in chunks of ${chunk} (${
+        options["micro-batch"] ? "--micro-batch" : "as fer train picks"
+      })`;
     say(
       `model   ${fer.name}, input ${shape.join("x")}, ${CLASSES} classes, ` +
         `batch ${options.batch}${chunks}, ${formatCount(params)} trainable params, ` +
@@ -260,6 +264,7 @@ export const benchTrainCommand = defineCommand({
       console.log(JSON.stringify({
         model: fer.name,
         batch: options.batch,
+        microBatch: chunk,
         ours: {
           backend: backend.description,
           imagesPerSecond: round(timing.imagesPerSecond),

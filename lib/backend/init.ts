@@ -5,6 +5,7 @@
  * - `wasm`: XNNPACK with SIMD, threaded where possible (threaded_module.ts), plus the kernels
  *   training needs (wasm/training_kernels.ts). The fast CPU path.
  * - `cpu`: tfjs's plain JavaScript kernels, ~100× slower than wasm on convolutions; a reference.
+ *   Its filter gradient is ours (cpu/conv2d_backprop_filter.ts), equal and much faster.
  * - `auto`: WebGPU when Deno offers a hardware adapter, else wasm. Software adapters (llvmpipe,
  *   lavapipe) are slower than wasm and never chosen automatically.
  */
@@ -13,6 +14,9 @@ import * as wasmBackend from "@tensorflow/tfjs-backend-wasm";
 import { FerError, unknownChoice } from "../errors.ts";
 import { registerWasmTrainingKernels } from "./wasm/training_kernels.ts";
 import { registerFusedBatchNormGradient } from "./gradients/fused_batch_norm.ts";
+import { registerClipByValueGradient } from "./gradients/clip_by_value.ts";
+import { registerMeanGradient } from "./gradients/mean.ts";
+import { registerCpuTrainingKernels } from "./cpu/conv2d_backprop_filter.ts";
 import {
   bindBackendFunctions,
   loadThreadedWasmModule,
@@ -61,6 +65,7 @@ function defaultThreads(): number {
 }
 
 async function startCpu(): Promise<BackendInfo> {
+  registerCpuTrainingKernels();
   if (!(await tf.setBackend("cpu"))) throw new FerError("the cpu backend could not start");
   return {
     name: "cpu",
@@ -89,6 +94,8 @@ async function startWasm(options: BackendOptions): Promise<BackendInfo> {
   const notes: string[] = [];
   registerWasmTrainingKernels();
   registerFusedBatchNormGradient();
+  registerClipByValueGradient();
+  registerMeanGradient();
   if (wasmThreadsStarted === undefined) {
     if (requested > 1) {
       try {

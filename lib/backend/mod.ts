@@ -12,12 +12,10 @@ export {
   initBackend,
 } from "./init.ts";
 export {
-  measureTrainingThroughput,
   median,
   type StepReport,
   type StepTimingOptions,
   type Throughput,
-  type ThroughputOptions,
   timeSteps,
 } from "./throughput.ts";
 export {
@@ -25,15 +23,9 @@ export {
   type KernelTime,
   profileKernels,
   type ProfileOptions,
-  profileTrainingStep,
+  profileSteps,
   type StepProfile,
 } from "./profile.ts";
-export {
-  crossEntropy,
-  type SyntheticBatch,
-  syntheticBatch,
-  trainingStep,
-} from "./training_step.ts";
 export { backendDifference, maxScaledDifference, seededValues, valuesOn } from "./cross_check.ts";
 export { type GpuAdapterSummary, isSoftwareAdapter, requestGpuAdapter } from "./gpu_adapter.ts";
 export { registerWasmTrainingKernels, wasmTrainingKernelNames } from "./wasm/training_kernels.ts";

@@ -6,7 +6,6 @@
  * compose wasm kernels through the registry).
  */
 import * as tf from "@tensorflow/tfjs";
-import { type SyntheticBatch, syntheticBatch, trainingStep } from "./training_step.ts";
 
 /** Time spent in one kernel over a profiled step. */
 export interface KernelTime {
@@ -84,11 +83,8 @@ export async function profileKernels(
   return { backend, stepMs, outsideKernelsMs: stepMs - inKernels, kernels };
 }
 
-/** Options for profileTrainingStep. */
+/** Options for profileSteps. */
 export interface ProfileOptions {
-  readonly batch: number;
-  /** Defaults to Adam. */
-  readonly optimizer?: tf.Optimizer;
   /** Unprofiled steps first (shader compilation, XNNPACK operators, memory growth); default 1. */
   readonly warmupSteps?: number;
   /** Profiled steps, averaged; default 1. Use several on a busy machine. */
@@ -113,32 +109,20 @@ function perStep(profile: StepProfile, steps: number): StepProfile {
 }
 
 /**
- * Profiles training steps of `model` on a synthetic batch, per kernel, averaged per step.
+ * Profiles `step` per kernel, averaged per step. `step` is typically lib/train's trainingStep on
+ * a synthetic batch (a callback, since lib/train builds on this module) and must resolve only when
+ * its work has finished, e.g. after reading the loss.
  */
-export async function profileTrainingStep(
-  model: tf.LayersModel,
-  options: ProfileOptions,
+export async function profileSteps(
+  step: () => Promise<unknown>,
+  options: ProfileOptions = {},
 ): Promise<StepProfile> {
   const steps = options.steps ?? 1;
-  const optimizer = options.optimizer ?? tf.train.adam();
-  const batch: SyntheticBatch = syntheticBatch(model, options.batch);
-  try {
-    for (let i = 0; i < (options.warmupSteps ?? 1); i++) {
-      const loss = trainingStep(model, optimizer, batch);
-      await loss.data();
-      loss.dispose();
-    }
-    const profile = await profileKernels(async () => {
-      for (let i = 0; i < steps; i++) {
-        const loss = trainingStep(model, optimizer, batch);
-        await loss.data();
-        loss.dispose();
-      }
-    }, { byShape: options.byShape });
-    return perStep(profile, steps);
-  } finally {
-    tf.dispose([batch.inputs, batch.labels]);
-  }
+  for (let i = 0; i < (options.warmupSteps ?? 1); i++) await step();
+  const profile = await profileKernels(async () => {
+    for (let i = 0; i < steps; i++) await step();
+  }, { byShape: options.byShape });
+  return perStep(profile, steps);
 }
 
 /** The profile as an aligned text table, the `top` kernels by self time. */

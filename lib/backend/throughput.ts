@@ -1,10 +1,8 @@
 /**
  * Timing training steps on the active backend: images per second over timed steps after warm-up.
- * `timeSteps` times any step (fer bench train passes the project's real training step);
- * `measureTrainingThroughput` times this module's synthetic-batch step.
+ * The step is a callback (fer bench train passes lib/train's trainingStep on a synthetic batch).
  */
 import * as tf from "@tensorflow/tfjs";
-import { syntheticBatch, trainingStep } from "./training_step.ts";
 
 /** One finished step, for progress lines. */
 export interface StepReport {
@@ -28,12 +26,6 @@ export interface StepTimingOptions {
   readonly warmup?: number;
   /** Called after each step (warm-up steps too), e.g. for progress on stderr. */
   readonly onStep?: (step: StepReport) => void;
-}
-
-/** What to measure with measureTrainingThroughput. */
-export interface ThroughputOptions extends StepTimingOptions {
-  /** Defaults to Adam with tfjs's defaults. */
-  readonly optimizer?: tf.Optimizer;
 }
 
 /** The measurement. */
@@ -110,23 +102,4 @@ export async function timeSteps(
     tensorGrowth: tf.memory().numTensors - tensorsBefore,
     lastLoss,
   };
-}
-
-/** Trains `model` for `warmup + steps` steps on one synthetic batch and times the last `steps`. */
-export async function measureTrainingThroughput(
-  model: tf.LayersModel,
-  options: ThroughputOptions,
-): Promise<Throughput> {
-  const optimizer = options.optimizer ?? tf.train.adam();
-  const batch = syntheticBatch(model, options.batch);
-  try {
-    return await timeSteps(async () => {
-      const loss = trainingStep(model, optimizer, batch);
-      const value = (await loss.data())[0];
-      loss.dispose();
-      return value;
-    }, options);
-  } finally {
-    tf.dispose([batch.inputs, batch.labels]);
-  }
 }

@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { crossEntropy } from "./losses.ts";
+import { Random } from "../random.ts";
 
 export interface StepOptions {
   /** L2 added to the gradients of kernels (see OptimizerConfig.weightDecay). */
@@ -87,4 +88,58 @@ export async function trainingStep(
   const [loss, correct] = await Promise.all(totals.map((t) => t.data()));
   tf.dispose(totals);
   return { loss: loss[0], correct: correct[0] };
+}
+
+/** What the layer outputs of one image take, in bytes: what training must keep for backprop. */
+function activationBytesPerImage(model: tf.LayersModel): number {
+  let floats = 0;
+  for (const layer of model.layers) {
+    const shape = layer.outputShape;
+    if (Array.isArray(shape) && !Array.isArray(shape[0])) {
+      floats += (shape as (number | null)[]).slice(1).reduce((a: number, b) => a * (b ?? 1), 1);
+    }
+  }
+  return floats * 4;
+}
+
+/**
+ * The micro-batch `fit` uses when none is configured, so that `fer train` and `fer bench train`
+ * agree. On wasm: the largest equal chunk whose layer outputs stay within 0.6 GiB, or undefined
+ * when the whole batch does. Measured here: ResNet18 (1.2 GiB of outputs at batch 64) exhausts
+ * wasm's 4 GiB heap, at batch 32 it trains; the rest is gradients, workspace and XNNPACK's
+ * buffers. Other backends: undefined (WebGPU and cpu have no such heap limit).
+ */
+export function automaticMicroBatch(
+  model: tf.LayersModel,
+  batchSize: number,
+  backend: string,
+): number | undefined {
+  if (backend !== "wasm") return undefined;
+  const fits = Math.max(1, Math.floor(0.6 * 2 ** 30 / activationBytesPerImage(model)));
+  if (fits >= batchSize) return undefined;
+  // Equal chunks, so every chunk has one shape.
+  const chunks = Math.ceil(batchSize / fits);
+  return Math.ceil(batchSize / chunks);
+}
+
+/**
+ * Uniform [0, 1) images and random class labels shaped for `model`, reproducible from `seed`: the
+ * batch benchmarks, the per-kernel profile and backend tests train on.
+ */
+export function syntheticBatch(
+  model: tf.LayersModel,
+  batch: number,
+  seed = 0,
+): { x: tf.Tensor4D; labels: tf.Tensor1D } {
+  const [height, width, channels] = model.inputs[0].shape.slice(1) as number[];
+  const classes = model.outputs[0].shape[1] as number;
+  const random = new Random(seed);
+  const pixels = Float32Array.from(
+    { length: batch * height * width * channels },
+    () => random.next(),
+  );
+  return {
+    x: tf.tensor4d(pixels, [batch, height, width, channels]),
+    labels: tf.tensor1d(Int32Array.from({ length: batch }, () => random.int(classes)), "int32"),
+  };
 }

@@ -15,6 +15,9 @@ import { maxPoolGradConfig } from "./max_pool_grad.ts";
 import { batchMatMulConfig } from "./batch_mat_mul.ts";
 import { meanConfig, sumConfig } from "./leading_axis_reduce.ts";
 import { castConfig, identityConfig } from "./shared_copies.ts";
+import { clipByValueGradConfig } from "./clip_gradient.ts";
+import { squareConfig } from "./square.ts";
+import { tileConfig } from "./tile.ts";
 
 /** Kernels that replace or add to the shipped ones outright. */
 const standalone: readonly tf.KernelConfig[] = [
@@ -23,6 +26,7 @@ const standalone: readonly tf.KernelConfig[] = [
   depthwiseBackpropFilterConfig,
   depthwiseBackpropInputConfig,
   maxPoolGradConfig,
+  clipByValueGradConfig,
 ];
 
 /** Kernels that handle the cases they speed up and pass the rest to the shipped kernel. */
@@ -32,6 +36,8 @@ const wrapping: ReadonlyArray<[string, (shipped: tf.KernelFunc) => tf.KernelConf
   [tf.Mean, meanConfig],
   [tf.Identity, identityConfig],
   [tf.Cast, castConfig],
+  [tf.Square, squareConfig],
+  [tf.Tile, tileConfig],
 ];
 
 /** The configs we registered, so a second call recognises its own kernels. */
