@@ -3,17 +3,19 @@
  * finished (so an interrupted experiment continues where it stopped), resumes a run that was cut
  * off, and writes the comparison with the paper to the folder and to docs/REPRODUCTION.md.
  */
-import { join } from "node:path";
-import type { BackendChoice, RunConfig } from "../lib/train/mod.ts";
+import { dirname, join, relative } from "node:path";
+import { FerError } from "../lib/errors.ts";
+import { ensureReportBackend, writeFigureFiles, writeReport } from "../lib/report/mod.ts";
+import type { BackendChoice, RunConfig, RunResult } from "../lib/train/mod.ts";
 import { readRunResult, trainRun } from "../lib/train/mod.ts";
 import type { ProgressMode } from "../lib/train/mod.ts";
-import type { Budget, Experiment, RunOutcome } from "./types.ts";
+import type { Budget, Experiment, ExperimentRun, ReportContext, RunOutcome } from "./types.ts";
 
 export interface ExperimentOptions {
   readonly budget: Budget;
   readonly backend?: BackendChoice;
   readonly dataDir?: string;
-  /** Replace the dataset of every run (e.g. a class-per-folder set for mobile-fer3). */
+  /** Replace the dataset of every run but those with `keepDataset` (e.g. a class-per-folder set). */
   readonly data?: string;
   /** Parent folder; the experiment writes `<root>/<name>-<budget>/`. */
   readonly root?: string;
@@ -23,16 +25,47 @@ export interface ExperimentOptions {
   readonly print?: (line: string) => void;
 }
 
-function withOverrides(config: RunConfig, options: ExperimentOptions): RunConfig {
+/** Written into the folder of a run that diverged (`divergence`), so a repeat skips the run. */
+const DIVERGED_FILE = "diverged.txt";
+
+/** The run's config with the user's overrides, and `initFromRun` resolved to that run's folder. */
+function resolvedConfig(run: ExperimentRun, options: ExperimentOptions, dir: string): RunConfig {
+  const config = run.config;
   return {
     ...config,
     backend: options.backend ?? config.backend,
     data: {
       ...config.data,
-      dataset: options.data ?? config.data.dataset,
+      dataset: run.keepDataset ? config.data.dataset : options.data ?? config.data.dataset,
       dataDir: options.dataDir ?? config.data.dataDir,
     },
+    initFrom: run.initFromRun ? join(dir, run.initFromRun) : config.initFrom,
   };
+}
+
+/** Fails on an `initFromRun` that names no earlier run: before hours of training, not after. */
+function checkInitFromRuns(runs: readonly ExperimentRun[]) {
+  for (const [i, run] of runs.entries()) {
+    const earlier = runs.slice(0, i).map((r) => r.key);
+    if (run.initFromRun !== undefined && !earlier.includes(run.initFromRun)) {
+      throw new FerError(
+        `run '${run.key}' initialises from '${run.initFromRun}', which is not an earlier run ` +
+          `of this experiment (earlier runs: ${earlier.join(", ") || "none"})`,
+      );
+    }
+  }
+}
+
+/**
+ * Why a run diverged, when `error` says it did: the trainer's "loss became NaN at epoch 2, step
+ * 3/5; ..." (shortened to its first part), or NaN class probabilities met while evaluating (the
+ * training loss can stay finite while the weights are already useless). Undefined otherwise.
+ */
+function divergence(error: unknown): string | undefined {
+  const message = error instanceof FerError ? error.message : "";
+  if (/^loss became/.test(message)) return message.split(";")[0];
+  const output = message.match(/probability of sample \d+, class \d+ is (\S+), not a finite/);
+  return output ? `the model's outputs became ${output[1]} during an evaluation` : undefined;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -45,6 +78,7 @@ export function reproductionSection(
   budget: Budget,
   outcomes: readonly RunOutcome[],
   command: string,
+  context: ReportContext,
 ): string {
   return [
     `## ${experiment.name} (${budget} budget)`,
@@ -53,7 +87,7 @@ export function reproductionSection(
     "",
     `Budget: ${experiment.budgets[budget]}. Reproduce with \`${command}\`.`,
     "",
-    experiment.report(outcomes, budget),
+    experiment.report(outcomes, budget, context),
   ].join("\n");
 }
 
@@ -74,44 +108,93 @@ export async function updateReproductionDoc(path: string, key: string, section: 
   await Deno.writeTextFile(path, text);
 }
 
-/** Runs `experiment` as `options` say and returns the outcomes of all its runs. */
+/**
+ * Trains `run` into `runDir`, or resumes it when a checkpoint is there. Returns the result, or the
+ * reason when a run that may diverge did.
+ */
+async function trainOrResume(
+  run: ExperimentRun,
+  runDir: string,
+  dir: string,
+  options: ExperimentOptions,
+  print: (line: string) => void,
+): Promise<RunResult | { diverged: string }> {
+  const interrupted = await exists(join(runDir, "checkpoint", "state.json"));
+  try {
+    return await trainRun(resolvedConfig(run, options, dir), {
+      exactDir: interrupted ? undefined : runDir,
+      resume: interrupted ? runDir : undefined,
+      progress: options.progress,
+      print,
+    });
+  } catch (error) {
+    const reason = divergence(error);
+    if (!run.mayDiverge || reason === undefined) throw error;
+    await Deno.writeTextFile(join(runDir, DIVERGED_FILE), reason + "\n");
+    return { diverged: reason };
+  }
+}
+
+/** Runs `experiment` as `options` say and returns the outcomes of its finished runs. */
 export async function runExperiment(
   experiment: Experiment,
   options: ExperimentOptions,
 ): Promise<RunOutcome[]> {
   const print = options.print ?? ((line: string) => console.log(line));
   const dir = join(options.root ?? "runs/experiments", `${experiment.name}-${options.budget}`);
-  await Deno.mkdir(dir, { recursive: true });
   const runs = experiment.runs(options.budget);
+  checkInitFromRuns(runs);
+  await Deno.mkdir(dir, { recursive: true });
   const outcomes: RunOutcome[] = [];
+  const diverged = new Map<string, string>();
   for (const [i, run] of runs.entries()) {
     const runDir = join(dir, run.key);
     print(`\n== ${experiment.name} run ${i + 1}/${runs.length}: ${run.key}`);
+    const earlier = await Deno.readTextFile(join(runDir, DIVERGED_FILE)).catch(() => undefined);
+    if (earlier !== undefined) {
+      print(`diverged earlier (${runDir}): ${earlier.trim()}`);
+      diverged.set(run.key, earlier.trim());
+      continue;
+    }
     let result = await readRunResult(runDir);
     if (result) {
       print(`already finished in ${runDir}`);
     } else {
-      const interrupted = await exists(join(runDir, "checkpoint", "state.json"));
-      result = await trainRun(withOverrides(run.config, options), {
-        exactDir: interrupted ? undefined : runDir,
-        resume: interrupted ? runDir : undefined,
-        progress: options.progress,
-        print,
-      });
+      const trained = await trainOrResume(run, runDir, dir, options, print);
+      if ("diverged" in trained) {
+        print(`${run.key} diverged: ${trained.diverged}`);
+        diverged.set(run.key, trained.diverged);
+        continue;
+      }
+      result = trained;
+    }
+    if (run.writeReport && !(await exists(join(runDir, "report.html")))) {
+      const { html } = await writeReport(runDir, { dataDir: options.dataDir, log: print });
+      print(`Report: ${html}`);
     }
     outcomes.push({ run, result });
   }
+  // Reports may build models (to count MACs), so a backend must run even when every run was
+  // finished before and nothing trained this time.
+  await ensureReportBackend(options.backend);
+  await writeFigureFiles(await experiment.figures?.(outcomes, options.budget) ?? [], dir, false);
   const command = `deno task experiment ${experiment.name} --budget ${options.budget}` +
     (options.backend ? ` --backend ${options.backend}` : "");
-  const section = reproductionSection(experiment, options.budget, outcomes, command);
-  await Deno.writeTextFile(join(dir, "report.md"), section + "\n");
+  // Links in the section are relative to the Markdown file that holds it.
+  const sectionFor = (markdownFile: string) =>
+    reproductionSection(experiment, options.budget, outcomes, command, {
+      diverged,
+      link: (path) => relative(dirname(markdownFile), join(dir, path)),
+    });
+  const reportPath = join(dir, "report.md");
+  await Deno.writeTextFile(reportPath, sectionFor(reportPath) + "\n");
   if (options.reproductionDoc) {
     await updateReproductionDoc(
       options.reproductionDoc,
       `experiment:${experiment.name}:${options.budget}`,
-      section,
+      sectionFor(options.reproductionDoc),
     );
   }
-  print(`\n${section}`);
+  print(`\n${sectionFor(reportPath)}`);
   return outcomes;
 }

@@ -1,9 +1,61 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { FER2013_CLASSES, syntheticImages, writeFer2013Csv } from "../lib/data/mod.ts";
+import { initBackend } from "../lib/backend/mod.ts";
+import { evaluationMetrics } from "../lib/metrics/mod.ts";
+import { countMacs, createModel, formatMacs } from "../lib/models/mod.ts";
+import { historyCsv, parseHistoryCsv } from "../lib/train/mod.ts";
+import type { EpochLogs, RunResult } from "../lib/train/mod.ts";
 import { EXPERIMENTS, getExperiment, runExperiment } from "../experiments/mod.ts";
-import { fer2013Official, fixed, fixedEpochs, limited, runConfig } from "../experiments/parts.ts";
-import type { Experiment } from "../experiments/types.ts";
+import { mobileFer3 } from "../experiments/mobile_fer3.ts";
+import {
+  fer2013Official,
+  fixed,
+  fixedEpochs,
+  limited,
+  runConfig,
+  sgd,
+} from "../experiments/parts.ts";
+import type { Experiment, ExperimentRun, RunOutcome } from "../experiments/types.ts";
 import { withTempDir } from "./helpers.ts";
+
+/** A 140-image FER2013-style CSV with an official split (84 / 28 / 28) in `dir`. */
+async function tinyCsv(dir: string): Promise<string> {
+  const ds = syntheticImages({
+    count: 140,
+    classNames: FER2013_CLASSES,
+    height: 48,
+    width: 48,
+    seed: 5,
+    usage: (i) => (i < 84 ? "Training" : i < 112 ? "PublicTest" : "PrivateTest"),
+  });
+  const csv = `${dir}/tiny.csv`;
+  await writeFer2013Csv(ds, csv);
+  return csv;
+}
+
+/** One epoch of the small chen-ckplus network on `csv`. */
+function tinyRun(key: string, csv: string, extra: Partial<ExperimentRun> = {}): ExperimentRun {
+  return {
+    key,
+    config: runConfig({
+      name: `tiny/${key}`,
+      model: "chen-ckplus",
+      data: limited({ ...fer2013Official, dataset: csv }, 100),
+      optimizer: { name: "adam", lr: 1e-3 },
+      schedule: fixedEpochs(1, 16),
+    }),
+    ...extra,
+  };
+}
+
+const quiet = (dir: string, lines: string[]) => ({
+  budget: "quick" as const,
+  backend: "wasm" as const,
+  root: dir,
+  progress: "quiet" as const,
+  print: (line: string) => lines.push(line),
+});
 
 Deno.test("every experiment declares runs for both budgets with valid models and names", () => {
   for (const experiment of EXPERIMENTS) {
@@ -19,42 +71,17 @@ Deno.test("every experiment declares runs for both budgets with valid models and
 
 Deno.test("an experiment runs, skips finished runs when repeated, and writes its table", async () => {
   await withTempDir(async (dir) => {
-    const ds = syntheticImages({
-      count: 140,
-      classNames: FER2013_CLASSES,
-      height: 48,
-      width: 48,
-      seed: 5,
-      usage: (i) => (i < 84 ? "Training" : i < 112 ? "PublicTest" : "PrivateTest"),
-    });
-    const csv = `${dir}/tiny.csv`;
-    await writeFer2013Csv(ds, csv);
+    const csv = await tinyCsv(dir);
     const tiny: Experiment = {
       name: "tiny",
       title: "A tiny experiment",
       paper: "none",
       budgets: { quick: "1 epoch", paper: "1 epoch" },
-      runs: () => [{
-        key: "chen",
-        config: runConfig({
-          name: "tiny/chen",
-          model: "chen-ckplus",
-          data: limited({ ...fer2013Official, dataset: csv }, 100),
-          optimizer: { name: "adam", lr: 1e-3 },
-          schedule: fixedEpochs(1, 16),
-        }),
-      }],
+      runs: () => [tinyRun("chen", csv)],
       report: (outcomes) => `accuracy ${fixed(outcomes[0].result.metrics?.accuracy)}`,
     };
     const lines: string[] = [];
-    const options = {
-      budget: "quick" as const,
-      backend: "wasm" as const,
-      root: dir,
-      reproductionDoc: `${dir}/REPRODUCTION.md`,
-      progress: "quiet" as const,
-      print: (line: string) => lines.push(line),
-    };
+    const options = { ...quiet(dir, lines), reproductionDoc: `${dir}/REPRODUCTION.md` };
     const first = await runExperiment(tiny, options);
     const accuracy = first[0].result.metrics!.accuracy;
     const again = await runExperiment(tiny, options);
@@ -68,4 +95,201 @@ Deno.test("an experiment runs, skips finished runs when repeated, and writes its
       /## tiny \(quick budget\)/,
     );
   });
+});
+
+Deno.test("a run initialises from an earlier run's folder; a diverging run is recorded, not fatal", async () => {
+  await withTempDir(async (dir) => {
+    const csv = await tinyCsv(dir);
+    const tiny: Experiment = {
+      name: "tiny",
+      title: "Pretrain, fine-tune, diverge",
+      paper: "none",
+      budgets: { quick: "1 epoch", paper: "1 epoch" },
+      runs: () => [
+        tinyRun("pretrain", csv, { writeReport: true }),
+        tinyRun("finetune", csv, { initFromRun: "pretrain" }),
+        // Plain SGD with a huge step sends the weights, then the loss, to infinity or NaN.
+        {
+          ...tinyRun("wild", csv, { mayDiverge: true }),
+          config: { ...tinyRun("wild", csv).config, optimizer: sgd(1e30) },
+        },
+      ],
+      report: (outcomes, _budget, context) =>
+        `finished: ${outcomes.map((o) => o.run.key).join(", ")}; ` +
+        `diverged: ${[...context.diverged.keys()].join(", ")}; ` +
+        `report at ${context.link("pretrain/report.html")}`,
+    };
+    const lines: string[] = [];
+    const outcomes = await runExperiment(tiny, quiet(dir, lines));
+    assert.deepEqual(outcomes.map((o) => o.run.key), ["pretrain", "finetune"]);
+
+    const runs = join(dir, "tiny-quick");
+    const config = JSON.parse(await Deno.readTextFile(join(runs, "finetune", "config.json")));
+    assert.equal(config.initFrom, join(runs, "pretrain"));
+    const log = await Deno.readTextFile(join(runs, "finetune", "train.log"));
+    assert.match(log, /Initialised from .*pretrain: [1-9]\d* weights copied/);
+    await Deno.stat(join(runs, "pretrain", "report.html"));
+    assert.match(
+      await Deno.readTextFile(join(runs, "wild", "diverged.txt")),
+      /became (NaN|-?Infinity)/,
+    );
+    assert.match(
+      await Deno.readTextFile(join(runs, "report.md")),
+      /finished: pretrain, finetune; diverged: wild; report at pretrain\/report\.html/,
+    );
+
+    // Repeated: nothing trains again, and the diverged run stays diverged.
+    lines.length = 0;
+    await runExperiment(tiny, quiet(dir, lines));
+    assert.equal(lines.filter((l) => /already finished/.test(l)).length, 2);
+    assert.ok(lines.some((l) => /diverged earlier/.test(l)));
+  });
+});
+
+Deno.test("initFromRun must name an earlier run, checked before anything trains", async () => {
+  await withTempDir(async (dir) => {
+    const csv = await tinyCsv(dir);
+    const experiment = (runs: ExperimentRun[]): Experiment => ({
+      name: "bad",
+      title: "Bad",
+      paper: "none",
+      budgets: { quick: "", paper: "" },
+      runs: () => runs,
+      report: () => "",
+    });
+    const lines: string[] = [];
+    await assert.rejects(
+      runExperiment(experiment([tinyRun("a", csv, { initFromRun: "nope" })]), quiet(dir, lines)),
+      /'a' initialises from 'nope', which is not an earlier run/,
+    );
+    await assert.rejects(
+      runExperiment(
+        experiment([tinyRun("a", csv, { initFromRun: "b" }), tinyRun("b", csv)]),
+        quiet(dir, lines),
+      ),
+      /earlier runs: none/,
+    );
+    assert.equal(lines.filter((l) => /== bad run/.test(l)).length, 0);
+  });
+});
+
+Deno.test("mobile-fer3: sweep grid per budget, pretraining before fine-tuning", () => {
+  const keys = (budget: "quick" | "paper") => mobileFer3.runs(budget).map((r) => r.key);
+  const lrs = (budget: "quick" | "paper") =>
+    mobileFer3.runs(budget).filter((r) => r.key.startsWith("sweep-")).map((r) =>
+      r.config.optimizer.lr
+    );
+  assert.deepEqual(lrs("paper"), [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9]);
+  assert.deepEqual(lrs("quick"), [1e-1, 1e-3, 1e-5]);
+  assert.ok(keys("quick").includes("sweep-mobilenetv2-lr1e-3"));
+  for (const budget of ["quick", "paper"] as const) {
+    const runs = mobileFer3.runs(budget);
+    const finetune = runs.find((r) => r.key === "finetune-mobilenetv2")!;
+    const scratch = runs.find((r) => r.key === "mobilenetv2")!;
+    assert.ok(keys(budget).indexOf(finetune.initFromRun!) < keys(budget).indexOf(finetune.key));
+    assert.deepEqual(finetune.config.schedule, scratch.config.schedule);
+    assert.deepEqual(finetune.config.data, scratch.config.data);
+    const pretrain = runs.find((r) => r.key === finetune.initFromRun)!;
+    assert.equal(pretrain.config.data.classes, undefined, "all 7 classes");
+    assert.ok(pretrain.keepDataset);
+    for (const sweep of runs.filter((r) => r.key.startsWith("sweep-"))) {
+      assert.ok(sweep.mayDiverge);
+      assert.equal(sweep.config.schedule.earlyStopping, undefined);
+      assert.equal(sweep.config.schedule.lr.kind, "constant");
+    }
+  }
+  assert.match(mobileFer3.budgets.quick, /1e-1, 1e-3, 1e-5 only/);
+});
+
+/** A finished run as the report sees it: test and validation metrics from a fixed guess. */
+function fakeResult(
+  correct: number,
+  history: Partial<EpochLogs>[],
+  classes: readonly string[],
+): RunResult {
+  const yTrue = [0, 1, 2, 0, 1, 2, 0, 1, 2, 0].map((c) => c % classes.length);
+  const probabilities = yTrue.flatMap((label, i) =>
+    classes.map((_, k) => (k === (i < correct ? label : (label + 1) % classes.length) ? 0.8 : 0.1))
+  );
+  const metrics = (split: string) =>
+    evaluationMetrics({ dataset: "fer2013", split, tta: "none", classes, yTrue, probabilities });
+  const logs = history.map((h, epoch) => ({
+    epoch,
+    loss: 1,
+    accuracy: 0.5,
+    lr: 1e-3,
+    seconds: 10,
+    ...h,
+  }));
+  return {
+    dir: "unused",
+    history: logs,
+    fit: { history: logs, bestEpoch: 0, bestValue: 0, monitor: "val_loss" },
+    valMetrics: metrics("validation"),
+    metrics: metrics("test"),
+  };
+}
+
+Deno.test("mobile-fer3 report: Table 2 at the run's input size, the sweep with NaN and divergence, transfer, figure", async () => {
+  await initBackend("wasm"); // Table 2 builds the models to count their MACs.
+  const three = ["happy", "neutral", "sad"];
+  const outcomesFor = (budget: "quick" | "paper"): RunOutcome[] =>
+    mobileFer3.runs(budget).filter((run) => run.key !== "sweep-mobilenetv2-lr1e-1").map((run) => {
+      const history = run.key === "sweep-mobilenetv2-lr1e-3"
+        ? [{ val_accuracy: 0.6, val_loss: 0.9 }, { val_accuracy: 0.4, val_loss: NaN }]
+        : [{ val_accuracy: 0.5, val_loss: 1.2, seconds: 12 }, { val_accuracy: 0.55, seconds: 14 }];
+      const classes = run.key.startsWith("pretrain") ? FER2013_CLASSES : three;
+      return {
+        run,
+        result: fakeResult(run.key === "finetune-mobilenetv2" ? 9 : 7, history, classes),
+      };
+    });
+  const context = {
+    link: (path: string) => `LINK/${path}`,
+    diverged: new Map([["sweep-mobilenetv2-lr1e-1", "loss became NaN at epoch 1, step 2/5"]]),
+  };
+  const quick = mobileFer3.report(outcomesFor("quick"), "quick", context);
+  const fer = createModel("resnet18", { inputShape: [48, 48, 1], numClasses: 3, init: "zeros" });
+  const macs = formatMacs(countMacs(fer.model).total);
+  fer.dispose();
+  // model, input, MACs, params, s/epoch (mean of 12 and 14), accuracy 0.7 ...
+  assert.match(
+    quick,
+    new RegExp(
+      `\\| resnet18 \\| 48×48 \\| ${macs} \\| 11,1\\d\\d,\\d{3} \\| 13\\.0 \\| 0\\.7000 \\|`,
+    ),
+  );
+  assert.match(quick, /\| 1e-1 \| – \| – \| diverged \(loss became NaN at epoch 1, step 2\/5\) \|/);
+  assert.match(quick, /\| 1e-3 \| 2 \| 0\.6000 \(epoch 1\) \| NaN \|/);
+  assert.match(quick, /\| 1e-5 \| 2 \| 0\.5500 \(epoch 2\) \| – \|/);
+  assert.match(quick, /\| finetune-mobilenetv2 \| pretrain-mobilenetv2-fer7 .*\| 0\.9000 \|/);
+  assert.match(quick, /\| mobilenetv2 \| random \(from scratch\) \| 0\.7000 \|/);
+  assert.match(quick, /!\[.*\]\(LINK\/lr-sweep\.svg\)/);
+  assert.match(quick, /\[resnet18\/report\.html\]\(LINK\/resnet18\/report\.html\)/);
+
+  // The paper budget counts at 224×224: the larger input costs (224/48)² ≈ 22× the MACs or so.
+  const paper = mobileFer3.report(outcomesFor("paper"), "paper", context);
+  const row = paper.split("\n").find((line) => line.startsWith("| resnet18 |"))!;
+  assert.match(row, /\| 224×224 \| 1\.\d\dG \|/);
+
+  const figures = await mobileFer3.figures!(outcomesFor("quick"), "quick");
+  assert.deepEqual(figures.map((f) => f.id), ["lr-sweep"]);
+  assert.match(figures[0].svg, /^<svg/);
+  for (const label of ["1e-3", "1e-5", "Validation accuracy", "Validation loss"]) {
+    assert.ok(figures[0].svg.includes(label), label);
+  }
+});
+
+Deno.test("a NaN validation loss (a diverging sweep rate) survives history.csv", () => {
+  const history = [{
+    epoch: 0,
+    loss: 9,
+    accuracy: 0.3,
+    val_loss: NaN,
+    val_accuracy: 0.3,
+    lr: 0.1,
+    seconds: 5,
+  }];
+  assert.ok(Number.isNaN(parseHistoryCsv(historyCsv(history))[0].val_loss));
+  assert.throws(() => parseHistoryCsv(historyCsv(history).replace("NaN", "oops")), /expected 7/);
 });

@@ -23,7 +23,10 @@ export const experimentCommand = defineCommand({
       choices: BACKEND_CHOICES,
       description: "Compute backend (default auto)",
     },
-    data: { type: "string", description: "Replace the dataset of every run (name or path)" },
+    data: {
+      type: "string",
+      description: "Replace the dataset (name or path) of every run but pretraining on FER2013",
+    },
     "data-dir": {
       type: "string",
       placeholder: "DIR",

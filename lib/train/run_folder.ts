@@ -42,7 +42,8 @@ export function parseHistoryCsv(text: string, path = "history.csv"): EpochLogs[]
     const number = (k: number) => (cells[k] === "" ? undefined : Number(cells[k]));
     if (
       cells.length !== HISTORY_COLUMNS.length ||
-      cells.some((c) => c !== "" && isNaN(Number(c)))
+      // "NaN" is a value (a diverged validation loss), not a broken cell.
+      cells.some((c) => c !== "" && c !== "NaN" && isNaN(Number(c)))
     ) {
       throw new FerError(`${path}:${i + 2}: expected ${HISTORY_COLUMNS.length} numbers`);
     }
