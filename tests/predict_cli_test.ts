@@ -1,7 +1,8 @@
 /**
  * `fer predict` and the predict API end to end, with an untrained but fixed-seed expression
- * model (the shipped default model does not exist yet): the output format, --json, --aligned,
- * --out, a folder with a corrupt file, and what happens without the default model.
+ * model (so the checks do not depend on what the shipped model learned): the output format,
+ * --json, --aligned, --out, a folder with a corrupt file, and what happens without the default
+ * model. tests/predict_default_test.ts checks the shipped model itself.
  */
 import assert from "node:assert/strict";
 import { Image } from "imagescript";
@@ -9,12 +10,7 @@ import { decodeImage, FER2013_CLASSES, loadDataset, subset } from "../lib/data/m
 import { createModel, saveModel } from "../lib/models/mod.ts";
 import { initBackend } from "../lib/backend/mod.ts";
 import { ImageBatcher, predictProbabilities } from "../lib/train/pipeline.ts";
-import {
-  DEFAULT_MODEL_PATH,
-  findUpwards,
-  loadExpressionModel,
-  predict,
-} from "../lib/predict/mod.ts";
+import { defaultModelFolder, loadExpressionModel, predict } from "../lib/predict/mod.ts";
 import { realData, withTempDir } from "./helpers.ts";
 
 await initBackend("wasm", { threads: 1 });
@@ -55,18 +51,12 @@ async function scene(ckRoot: string): Promise<Uint8Array> {
   return await image.encode();
 }
 
-Deno.test("without models/default, --model default says so and how to pass a run", async () => {
-  if (findUpwards(`${DEFAULT_MODEL_PATH}/model.json`)) {
-    console.log("skipped: models/default/ exists in this checkout");
-    return;
-  }
-  await withTempDir(async (dir) => {
-    const photo = `${dir}/blank.png`;
-    await Deno.writeFile(photo, await new Image(64, 64).fill(0x808080ff).encode());
-    const { code, stderr } = await fer("predict", photo, "--backend", "cpu");
-    assert.equal(code, 1);
-    assert.match(stderr, /the default model is not installed: models\/default\//);
-    assert.match(stderr, /--model runs\/<run>/);
+Deno.test("without models/default, the default model's error says how to pass a run", async () => {
+  await withTempDir((dir) => {
+    assert.throws(
+      () => defaultModelFolder([dir]),
+      /the default model is not installed: models\/default\/.*--model runs\/<run>/s,
+    );
   });
 });
 
@@ -217,4 +207,64 @@ Deno.test("--aligned on CK+48 files equals evaluation's probabilities for the sa
       model.dispose();
     }
   });
+});
+
+/** models/default/card.json, as exported by `fer export`. */
+function shippedCard() {
+  return JSON.parse(Deno.readTextFileSync(`${ROOT}/models/default/card.json`));
+}
+
+Deno.test("the shipped default model is small and its card says how it was made and scored", () => {
+  const size = ["model.json", "weights.bin"]
+    .reduce((sum, name) => sum + Deno.statSync(`${ROOT}/models/default/${name}`).size, 0);
+  assert.ok(size < 10 * 2 ** 20, `${size} bytes`);
+  const card = shippedCard();
+  assert.deepEqual(card.classNames, FER2013_CLASSES);
+  assert.equal(card.dataset, "fer2013");
+  assert.match(card.command, /^deno task (fer )?train /);
+  for (const key of ["architecture", "params", "macs", "seed", "trainingSeconds", "machine"]) {
+    assert.notEqual(card[key], undefined, key);
+  }
+  for (const score of [card.test, card.testWithTta]) {
+    assert.equal(score.split, "PrivateTest");
+    assert.equal(score.count, 3589);
+    const total = score.confusionMatrix.flat().reduce((a: number, b: number) => a + b, 0);
+    assert.equal(total, 3589);
+    const diagonal = score.confusionMatrix.reduce(
+      (a: number, row: number[], i: number) => a + row[i],
+      0,
+    );
+    assert.equal(diagonal / total, score.accuracy);
+  }
+});
+
+Deno.test("`fer predict` without --model uses the shipped default model", async () => {
+  const ckRoot = realData("ckplus48");
+  if (!ckRoot) return;
+  await withTempDir(async (dir) => {
+    await Deno.writeFile(`${dir}/scene.png`, await scene(ckRoot));
+    const run = await fer("predict", `${dir}/scene.png`, "--json");
+    assert.equal(run.code, 0, run.stderr);
+    const result = JSON.parse(run.stdout);
+    assert.match(result.model.source, /models\/default$/);
+    assert.equal(result.images[0].faces.length, 2);
+  });
+});
+
+Deno.test("`fer eval models/default` reproduces the card's PrivateTest numbers", async () => {
+  if (!realData("fer2013")) return;
+  const card = shippedCard();
+  const run = await fer(
+    "eval",
+    "models/default",
+    "--data",
+    "fer2013",
+    "--split",
+    "PrivateTest",
+    "--json",
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const metrics = JSON.parse(run.stdout);
+  assert.equal(metrics.accuracy, card.test.accuracy);
+  assert.deepEqual(metrics.confusionMatrix, card.test.confusionMatrix);
 });

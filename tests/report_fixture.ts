@@ -149,7 +149,7 @@ export async function makeFixtureRun(
   const json = (value: unknown) => JSON.stringify(value, null, 2) + "\n";
   await Deno.writeTextFile(join(dir, "config.json"), json(config));
   await Deno.writeTextFile(join(dir, "metrics.json"), json(test.metrics));
-  await Deno.writeTextFile(join(dir, "metrics-flip.json"), json(testFlip.metrics));
+  await Deno.writeTextFile(join(dir, "metrics-test-flip.json"), json(testFlip.metrics));
   await Deno.writeTextFile(join(dir, "metrics-val.json"), json(val.metrics));
   await Deno.writeTextFile(
     join(dir, "predictions.csv"),

@@ -4,6 +4,7 @@ import { benchCommand } from "./bench.ts";
 import { modelsCommand } from "./models.ts";
 import { dataCommand } from "./data.ts";
 import { evalCommand } from "./eval.ts";
+import { exportCommand } from "./export.ts";
 import { experimentCommand } from "./experiment.ts";
 import { trainCommand } from "./train.ts";
 import { reportCommand } from "./report.ts";
@@ -14,6 +15,7 @@ export const commands: AnyCommand[] = [
   trainCommand,
   evalCommand,
   predictCommand,
+  exportCommand,
   experimentCommand,
   reportCommand,
   compareCommand,

@@ -11,10 +11,15 @@ import { FerError } from "../errors.ts";
 import { type LoadedModel, loadModel } from "../models/mod.ts";
 import { readJsonFile } from "../models/file_io.ts";
 import type { RunConfig, TtaChoice } from "../train/config.ts";
-import { ImageBatcher, type InputLayout, predictProbabilities } from "../train/pipeline.ts";
+import {
+  ImageBatcher,
+  type InputLayout,
+  predictProbabilities,
+  savedModelLayout,
+} from "../train/pipeline.ts";
 import { modelFolder } from "../train/run.ts";
 import { RunFolder } from "../train/run_folder.ts";
-import { findUpwards } from "./locate.ts";
+import { findUpwards, searchRoots } from "./locate.ts";
 import type { RgbaImage } from "./types.ts";
 
 /** The name that selects the model shipped in the repository. */
@@ -68,11 +73,7 @@ export async function loadExpressionModel(
   const loaded = await loadModel(source);
   const runConfig = await runConfigOf(path);
   const classNames = classNamesOf(loaded, await cardFileOf(source));
-  const layout: InputLayout = {
-    inputShape: loaded.config.inputShape,
-    normalization: loaded.config.normalization,
-    crop: runConfig?.augment.crop,
-  };
+  const layout = savedModelLayout(loaded, runConfig);
   return {
     name: loaded.name,
     source,
@@ -85,8 +86,12 @@ export async function loadExpressionModel(
   };
 }
 
-function defaultModelFolder(): string {
-  const found = findUpwards(`${DEFAULT_MODEL_PATH}/model.json`);
+/**
+ * The shipped default model's folder, looked for upwards from `starts` (this module's folder and
+ * the working directory); FerError saying what to pass instead when it is not there.
+ */
+export function defaultModelFolder(starts: readonly string[] = searchRoots()): string {
+  const found = findUpwards(`${DEFAULT_MODEL_PATH}/model.json`, starts);
   if (found === undefined) {
     throw new FerError(
       `the default model is not installed: ${DEFAULT_MODEL_PATH}/ (model.json, weights.bin, ` +

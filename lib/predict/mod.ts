@@ -34,6 +34,7 @@ export {
   DATASET_IMAGE_SIZE,
   DEFAULT_MODEL,
   DEFAULT_MODEL_PATH,
+  defaultModelFolder,
   type ExpressionModel,
   loadExpressionModel,
 } from "./expression_model.ts";

@@ -15,6 +15,7 @@ import {
   type InputLayout,
   prepareData,
   type PreparedData,
+  savedModelLayout,
 } from "../train/pipeline.ts";
 import type { RunPredictions } from "./predictions_csv.ts";
 
@@ -45,15 +46,7 @@ export interface RunModel {
 /** Loads `runDir/model` and the layout (shape, normalisation, centre crop) its inputs need. */
 export async function loadRunModel(runDir: string, config: RunConfig): Promise<RunModel> {
   const model = await loadModel(join(runDir, "model"));
-  const [height, width, channels] = model.config.inputShape;
-  return {
-    model,
-    layout: {
-      inputShape: [height, width, channels],
-      normalization: model.config.normalization,
-      crop: config.augment?.crop,
-    },
-  };
+  return { model, layout: savedModelLayout(model, config) };
 }
 
 /** Model-ready inputs ([n, h, w, c]) for images `indices` of `images`, as evaluation makes them. */

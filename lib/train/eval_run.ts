@@ -8,7 +8,7 @@ import { loadModel } from "../models/mod.ts";
 import type { LabeledImages } from "../data/mod.ts";
 import { initBackend } from "../backend/init.ts";
 import type { BackendChoice, DataConfig, RunConfig, TtaChoice } from "./config.ts";
-import { prepareData } from "./pipeline.ts";
+import { prepareData, savedModelLayout } from "./pipeline.ts";
 import { evaluateSplit, modelFolder } from "./run.ts";
 import { RunFolder } from "./run_folder.ts";
 
@@ -104,11 +104,8 @@ export async function evaluateModel(
         }]`,
       );
     }
-    const { metrics, probabilities } = await evaluateSplit(loaded.model, images, {
-      inputShape: loaded.config.inputShape,
-      normalization: loaded.config.normalization,
-      crop: runConfig?.augment.crop,
-    }, {
+    const layout = savedModelLayout(loaded, runConfig);
+    const { metrics, probabilities } = await evaluateSplit(loaded.model, images, layout, {
       datasetName: dataset,
       splitName: options.split,
       tta: options.tta,

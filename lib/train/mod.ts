@@ -73,7 +73,7 @@ export {
   type TrainRunOptions,
 } from "./run.ts";
 export { historyCsv, parseHistoryCsv, RunFolder } from "./run_folder.ts";
-export { type StepOptions, trainingStep } from "./step.ts";
+export { automaticMicroBatch, type StepOptions, syntheticBatch, trainingStep } from "./step.ts";
 export {
   type Batcher,
   evaluateBatches,

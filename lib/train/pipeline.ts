@@ -25,6 +25,7 @@ import {
   selectClasses,
   stratifiedSplit,
 } from "../data/mod.ts";
+import type { LoadedModel } from "../models/mod.ts";
 import type { Random } from "../random.ts";
 import type { DataConfig, RunConfig, TtaChoice } from "./config.ts";
 import { type Batcher, predictInBatches } from "./trainer.ts";
@@ -102,6 +103,21 @@ export interface InputLayout {
   readonly normalization: Normalization;
   /** A training crop (e.g. random 40×40 of 48×48); evaluation then takes the centre crop. */
   readonly crop?: CropConfig;
+}
+
+/**
+ * The layout a saved model's inputs need: its own shape and normalisation, and the crop its
+ * training used, from the run's config or, for a model folder that travels without one (like the
+ * shipped default model), from the recipe in its card.
+ */
+export function savedModelLayout(model: LoadedModel, config?: RunConfig): InputLayout {
+  const recipe = model.card.recipe as Partial<RunConfig> | undefined;
+  const [height, width, channels] = model.config.inputShape;
+  return {
+    inputShape: [height, width, channels],
+    normalization: model.config.normalization,
+    crop: (config ?? recipe)?.augment?.crop,
+  };
 }
 
 /** Turns a split's bytes into batches for one model, augmenting when training. */

@@ -42,6 +42,7 @@ import {
 } from "./pipeline.ts";
 import type { ProgressMode } from "./progress.ts";
 import { parseHistoryCsv, RunFolder } from "./run_folder.ts";
+import { automaticMicroBatch } from "./step.ts";
 import { type FitResult, Trainer, type TrainingState } from "./trainer.ts";
 
 export interface TrainRunOptions {
@@ -96,31 +97,6 @@ function callbacksFor(config: RunConfig): Callback[] {
     );
   }
   return callbacks;
-}
-
-/** What the layer outputs of one image take, in bytes: what training must keep for backprop. */
-function activationBytesPerImage(model: tf.LayersModel): number {
-  let floats = 0;
-  for (const layer of model.layers) {
-    const shape = layer.outputShape;
-    if (Array.isArray(shape) && !Array.isArray(shape[0])) {
-      floats += (shape as (number | null)[]).slice(1).reduce((a: number, b) => a * (b ?? 1), 1);
-    }
-  }
-  return floats * 4;
-}
-
-/**
- * The largest chunk whose layer outputs stay within 0.6 GiB, or undefined when the whole batch
- * does. Measured here: ResNet18 (1.2 GiB of outputs at batch 64) exhausts wasm's 4 GiB heap, at
- * batch 32 it trains; the rest is gradients, workspace and XNNPACK's buffers.
- */
-function fittingMicroBatch(model: tf.LayersModel, batchSize: number): number | undefined {
-  const fits = Math.max(1, Math.floor(0.6 * 2 ** 30 / activationBytesPerImage(model)));
-  if (fits >= batchSize) return undefined;
-  // Equal chunks, so every chunk has one shape.
-  const chunks = Math.ceil(batchSize / fits);
-  return Math.ceil(batchSize / chunks);
 }
 
 /** Builds the model of `config` with its seed, and initialises it from `initFrom` if asked. */
@@ -339,7 +315,7 @@ export async function trainRun(
   log(`Model: ${fer.name}, input ${inputShape.join("×")}, ${data.classNames.length} classes`);
 
   const microBatch = config.schedule.microBatch ??
-    (backend.name === "wasm" ? fittingMicroBatch(fer.model, config.schedule.batchSize) : undefined);
+    automaticMicroBatch(fer.model, config.schedule.batchSize, backend.name);
   if (microBatch !== undefined && microBatch < config.schedule.batchSize) {
     log(
       `Gradients accumulate over chunks of ${microBatch} images (batch ${config.schedule.batchSize})`,

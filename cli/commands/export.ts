@@ -1,0 +1,23 @@
+/** `fer export <run> <dir>`: a finished run's model as a self-contained model folder. */
+import { defineCommand } from "../args.ts";
+import { exportRunModel } from "../../lib/train/export.ts";
+
+export const exportCommand = defineCommand({
+  name: "export",
+  summary: "Package a finished run's model as a model folder with card.json (e.g. models/default)",
+  args: "<run> <dir>",
+  minPositionals: 2,
+  maxPositionals: 2,
+  options: {
+    force: { type: "boolean", description: "Replace a model already in DIR" },
+  },
+  details: "Example:\n  fer export runs/mondal-improved-fer2013-20261124-230500 models/default",
+  async run({ options, positionals }) {
+    const exported = await exportRunModel(positionals[0], positionals[1], { force: options.force });
+    const test = exported.card.test as { split: string; accuracy: number };
+    console.log(
+      `Wrote ${exported.dir} (${(exported.bytes / 2 ** 20).toFixed(1)} MiB): ` +
+        `${test.split} accuracy ${test.accuracy.toFixed(4)}; card.json says how to reproduce it`,
+    );
+  },
+});

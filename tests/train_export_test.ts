@@ -1,0 +1,58 @@
+/**
+ * `fer export`: a finished run becomes a model folder that travels alone (like models/default),
+ * whose card.json numbers `fer eval` on the bare folder reproduces.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { exportRunModel } from "../lib/train/export.ts";
+import { evaluateModel } from "../lib/train/eval_run.ts";
+import { makeFixtureRun, writeFixtureDataset } from "./report_fixture.ts";
+import { withTempDir } from "./helpers.ts";
+
+Deno.test("an exported run's card.json is reproduced by evaluating the bare folder", async () => {
+  await withTempDir(async (dir) => {
+    const dataset = await writeFixtureDataset(dir);
+    const run = await makeFixtureRun(join(dir, "run"), dataset);
+    const out = join(dir, "shipped");
+    const exported = await exportRunModel(run.dir, out);
+
+    const card = JSON.parse(await Deno.readTextFile(join(out, "card.json")));
+    assert.deepEqual(card.classNames, run.config.data.classes);
+    assert.equal(card.test.split, "PrivateTest");
+    assert.equal(card.test.accuracy, run.test.accuracy);
+    assert.deepEqual(card.test.confusionMatrix, run.test.confusionMatrix);
+    assert.equal(card.testWithTta.tta, "flip");
+    assert.equal(card.testWithTta.accuracy, run.testFlip.accuracy);
+    assert.equal(card.sizeBytes, exported.bytes);
+    assert.deepEqual(card.reproduce.evaluate, [
+      `deno task eval ${out} --data ${dataset} --split PrivateTest`,
+      `deno task eval ${out} --data ${dataset} --split PrivateTest --tta flip`,
+    ]);
+
+    for (const [tta, expected] of [["none", run.test], ["flip", run.testFlip]] as const) {
+      const again = await evaluateModel(out, {
+        data: dataset,
+        split: "PrivateTest",
+        tta,
+        backend: "cpu",
+      });
+      assert.equal(again.savedIn, undefined, "a bare model folder is not written into");
+      assert.equal(again.metrics.accuracy, expected.accuracy);
+      assert.deepEqual(again.metrics.confusionMatrix, expected.confusionMatrix);
+    }
+  });
+});
+
+Deno.test("export refuses an unfinished run and an occupied folder unless forced", async () => {
+  await withTempDir(async (dir) => {
+    await assert.rejects(exportRunModel(join(dir, "nothing"), join(dir, "out")), /no such run/);
+    const dataset = await writeFixtureDataset(dir);
+    const run = await makeFixtureRun(join(dir, "run"), dataset);
+    await Deno.remove(join(run.dir, "metrics-val.json"));
+    await assert.rejects(exportRunModel(run.dir, join(dir, "out")), /not a finished run/);
+    await Deno.writeTextFile(join(run.dir, "metrics-val.json"), JSON.stringify(run.val));
+    await exportRunModel(run.dir, join(dir, "out"));
+    await assert.rejects(exportRunModel(run.dir, join(dir, "out")), /--force/);
+    await exportRunModel(run.dir, join(dir, "out"), { force: true });
+  });
+});
