@@ -3,6 +3,7 @@
  * PrivateTest images, scored by the same metric code (lib/metrics evaluationMetrics) and timed the
  * same way (batches of 64 after one warm-up batch, input preparation included).
  */
+import { relative } from "node:path";
 import {
   type LabeledImages,
   loadDataset,
@@ -78,7 +79,7 @@ export async function compareExpressionModels(
     );
     rows.push({
       name: `ours: ${ours.name}`,
-      source: ours.source,
+      source: relative(Deno.cwd(), ours.source) || ours.source,
       input: `${ours.layout.inputShape.join("×")}, normalisation ${ours.layout.normalization.kind}`,
       metrics: score(oursTimed.probabilities),
       msPerFace: oursTimed.msPerFace,
