@@ -46,9 +46,15 @@ export const liuFer7: Experiment = {
       n: number,
     ) => [label, fixed(s.precision, 3), fixed(s.recall, 3), fixed(s.f1, 3), String(n)];
     const rows: string[][] = [];
+    const training: string[] = [];
     for (const { result } of outcomes) {
       const m = result.metrics;
       if (!m) continue;
+      training.push(
+        `Trained ${result.history.length} epochs: last-epoch training accuracy ` +
+          `${fixed(result.history.at(-1)?.accuracy, 3)}, best validation accuracy ` +
+          `${fixed(result.fit.bestValue, 3)} (epoch ${result.fit.bestEpoch + 1}).`,
+      );
       for (const [name, c] of Object.entries(m.perClass)) rows.push(row(name, c, c.support));
       rows.push(row("macro avg", m.macro, m.count), row("weighted avg", m.weighted, m.count));
       rows.push([
@@ -63,6 +69,8 @@ export const liuFer7: Experiment = {
       "Classification report on the 10 % test part (no TTA), the best-validation epoch's weights.",
       "",
       markdownTable(["class", "precision", "recall", "f1-score", "support"], rows),
+      "",
+      ...training,
     ].join("\n");
   },
 };

@@ -72,6 +72,12 @@ async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
 }
 
+/** Said under every quick-budget table, so a quick number is never read as the recipe's. */
+const QUICK_CAVEAT = "The quick budget is a small fraction of the paper's compute, sized to " +
+  "finish within 30 minutes on 2 CPU cores: its numbers show the setup running end to end on " +
+  "real data, and a large gap to the paper means under-training, not that the recipe cannot " +
+  "reach the paper's number. Only the paper budget compares with the paper.";
+
 /** The Markdown section for one experiment and budget. */
 export function reproductionSection(
   experiment: Experiment,
@@ -87,6 +93,7 @@ export function reproductionSection(
     "",
     `Budget: ${experiment.budgets[budget]}. Reproduce with \`${command}\`.`,
     "",
+    ...(budget === "quick" ? [QUICK_CAVEAT, ""] : []),
     experiment.report(outcomes, budget, context),
   ].join("\n");
 }

@@ -90,6 +90,7 @@ Deno.test("an experiment runs, skips finished runs when repeated, and writes its
     const doc = await Deno.readTextFile(`${dir}/REPRODUCTION.md`);
     assert.equal(doc.match(/<!-- experiment:tiny:quick -->/g)?.length, 1);
     assert.match(doc, new RegExp(`accuracy ${accuracy.toFixed(4)}`));
+    assert.match(doc, /The quick budget is a small fraction of the paper's compute/);
     assert.match(
       await Deno.readTextFile(`${dir}/tiny-quick/report.md`),
       /## tiny \(quick budget\)/,
