@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { FER2013_CLASSES, syntheticImages, writeFer2013Csv } from "../lib/data/mod.ts";
+import { FER2013_CLASSES } from "../lib/data/mod.ts";
 import { initBackend } from "../lib/backend/mod.ts";
 import { evaluationMetrics } from "../lib/metrics/mod.ts";
 import { countMacs, createModel, formatMacs } from "../lib/models/mod.ts";
@@ -17,22 +17,11 @@ import {
   sgd,
 } from "../experiments/parts.ts";
 import type { Experiment, ExperimentRun, RunOutcome } from "../experiments/types.ts";
-import { withTempDir } from "./helpers.ts";
+import { withTempDir, writeTinyFer2013 } from "./helpers.ts";
 
 /** A 140-image FER2013-style CSV with an official split (84 / 28 / 28) in `dir`. */
-async function tinyCsv(dir: string): Promise<string> {
-  const ds = syntheticImages({
-    count: 140,
-    classNames: FER2013_CLASSES,
-    height: 48,
-    width: 48,
-    seed: 5,
-    usage: (i) => (i < 84 ? "Training" : i < 112 ? "PublicTest" : "PrivateTest"),
-  });
-  const csv = `${dir}/tiny.csv`;
-  await writeFer2013Csv(ds, csv);
-  return csv;
-}
+const tinyCsv = (dir: string) =>
+  writeTinyFer2013(`${dir}/tiny.csv`, { count: 140, training: 84, publicTest: 28, seed: 5 });
 
 /** One epoch of the small chen-ckplus network on `csv`. */
 function tinyRun(key: string, csv: string, extra: Partial<ExperimentRun> = {}): ExperimentRun {

@@ -1,4 +1,5 @@
-/** Shared test utilities: where real data is, and temporary folders. */
+/** Shared test utilities: where real data is, temporary folders, and tiny synthetic datasets. */
+import { FER2013_CLASSES, syntheticImages, writeFer2013Csv } from "../lib/data/mod.ts";
 
 /**
  * The real-data folder (`FER_DATA_DIR`) when it holds `relative`, else undefined after printing why
@@ -28,4 +29,26 @@ export async function withTempDir<T>(body: (dir: string) => Promise<T> | T): Pro
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/**
+ * A synthetic FER2013-format CSV (7 classes, 48×48) at `path`: `training` Training rows, then
+ * `publicTest` PublicTest rows, the rest of `count` PrivateTest. Returns `path`.
+ */
+export async function writeTinyFer2013(
+  path: string,
+  sizes: { count: number; training: number; publicTest: number; seed: number },
+): Promise<string> {
+  const { count, training, publicTest, seed } = sizes;
+  const ds = syntheticImages({
+    count,
+    classNames: FER2013_CLASSES,
+    height: 48,
+    width: 48,
+    seed,
+    usage: (i) =>
+      i < training ? "Training" : i < training + publicTest ? "PublicTest" : "PrivateTest",
+  });
+  await writeFer2013Csv(ds, path);
+  return path;
 }

@@ -45,7 +45,10 @@ Deno.test("an exported run's card.json is reproduced by evaluating the bare fold
 
 Deno.test("export refuses an unfinished run and an occupied folder unless forced", async () => {
   await withTempDir(async (dir) => {
-    await assert.rejects(exportRunModel(join(dir, "nothing"), join(dir, "out")), /no such run/);
+    await assert.rejects(
+      exportRunModel(join(dir, "nothing"), join(dir, "out")),
+      /is not a run folder/,
+    );
     const dataset = await writeFixtureDataset(dir);
     const run = await makeFixtureRun(join(dir, "run"), dataset);
     await Deno.remove(join(run.dir, "metrics-val.json"));

@@ -1,23 +1,12 @@
 import assert from "node:assert/strict";
 import { main } from "../cli/main.ts";
-import { FER2013_CLASSES, syntheticImages, writeFer2013Csv } from "../lib/data/mod.ts";
+import { FER2013_CLASSES } from "../lib/data/mod.ts";
 import { parseHistoryCsv } from "../lib/train/run_folder.ts";
-import { withTempDir } from "./helpers.ts";
+import { withTempDir, writeTinyFer2013 } from "./helpers.ts";
 
-/** A tiny FER2013-style CSV: 7 classes, the three Usage parts. */
-async function tinyFer2013(dir: string): Promise<string> {
-  const ds = syntheticImages({
-    count: 210,
-    classNames: FER2013_CLASSES,
-    height: 48,
-    width: 48,
-    seed: 3,
-    usage: (i) => (i < 140 ? "Training" : i < 175 ? "PublicTest" : "PrivateTest"),
-  });
-  const path = `${dir}/fer2013.csv`;
-  await writeFer2013Csv(ds, path);
-  return path;
-}
+/** A tiny FER2013-style CSV: 7 classes, the three Usage parts (140 / 35 / 35). */
+const tinyFer2013 = (dir: string) =>
+  writeTinyFer2013(`${dir}/fer2013.csv`, { count: 210, training: 140, publicTest: 35, seed: 3 });
 
 async function captureStdout(
   body: () => Promise<number>,

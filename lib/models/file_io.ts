@@ -156,6 +156,17 @@ interface FerMetadata {
   readonly card: Record<string, unknown>;
 }
 
+/**
+ * The card saveModel stored with the model at `path` (its folder or model.json), read from
+ * model.json alone: no backend, no weights. Empty when the model has none.
+ */
+export async function readModelCard(path: string): Promise<Record<string, unknown>> {
+  const json = await readJsonFile(modelJsonPath(path)) as {
+    userDefinedMetadata?: { fer?: Partial<FerMetadata> };
+  };
+  return json.userDefinedMetadata?.fer?.card ?? {};
+}
+
 /** A model read back by loadModel, with the card it was saved with. */
 export interface LoadedModel extends FerModel {
   readonly card: Record<string, unknown>;

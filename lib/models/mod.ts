@@ -31,6 +31,7 @@ export {
   type LoadedModel,
   loadModel,
   modelJsonPath,
+  readModelCard,
   saveModel,
 } from "./file_io.ts";
 export {

@@ -71,7 +71,7 @@ export async function loadExpressionModel(
   const path = pathOrDefault === DEFAULT_MODEL ? defaultModelFolder() : pathOrDefault;
   const source = modelFolder(path);
   const loaded = await loadModel(source);
-  const runConfig = await runConfigOf(path);
+  const runConfig = await RunFolder.readConfigIfRun(path);
   const classNames = classNamesOf(loaded, await cardFileOf(source));
   const layout = savedModelLayout(loaded, runConfig);
   return {
@@ -100,17 +100,6 @@ export function defaultModelFolder(starts: readonly string[] = searchRoots()): s
     );
   }
   return found.slice(0, -"/model.json".length);
-}
-
-/** The run's config when `path` is a run folder; a bare model folder has none. */
-async function runConfigOf(path: string): Promise<RunConfig | undefined> {
-  let folder;
-  try {
-    folder = await RunFolder.open(path);
-  } catch {
-    return undefined;
-  }
-  return await folder.readJson<RunConfig>(folder.configPath);
 }
 
 /**

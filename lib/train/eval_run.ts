@@ -53,21 +53,12 @@ export interface EvaluationResult {
   readonly backend: string;
 }
 
-async function runConfigOf(path: string): Promise<RunConfig | undefined> {
-  try {
-    const folder = await RunFolder.open(path);
-    return await folder.readJson<RunConfig>(folder.configPath);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Evaluates the model of a run (or a model folder) as `options` say. */
 export async function evaluateModel(
   path: string,
   options: EvaluateOptions,
 ): Promise<EvaluationResult> {
-  const runConfig = await runConfigOf(path);
+  const runConfig = await RunFolder.readConfigIfRun(path);
   const backend = await initBackend(options.backend ?? runConfig?.backend ?? "auto");
   const loaded = await loadModel(modelFolder(path));
   try {

@@ -7,6 +7,7 @@
 import { basename, join } from "node:path";
 import { FerError } from "../errors.ts";
 import type { EvaluationMetrics } from "../metrics/mod.ts";
+import { modelJsonPath, readModelCard } from "../models/mod.ts";
 import type { RunConfig } from "./config.ts";
 import { readRunResult } from "./run.ts";
 import { RunFolder } from "./run_folder.ts";
@@ -39,7 +40,7 @@ function testScore(metrics: EvaluationMetrics, splitName: string) {
 }
 
 async function hasModel(dir: string): Promise<boolean> {
-  return await Deno.stat(join(dir, "model.json")).then(() => true, () => false);
+  return await Deno.stat(modelJsonPath(dir)).then(() => true, () => false);
 }
 
 /** Copies `runDir`'s model to `outDir` and writes its card.json; see the module comment. */
@@ -48,9 +49,7 @@ export async function exportRunModel(
   outDir: string,
   options: ExportOptions = {},
 ): Promise<ExportedModel> {
-  if (!await Deno.stat(runDir).then(() => true, () => false)) {
-    throw new FerError(`${runDir}: no such run folder`);
-  }
+  const folder = await RunFolder.open(runDir);
   const result = await readRunResult(runDir);
   if (!result) {
     throw new FerError(
@@ -64,9 +63,7 @@ export async function exportRunModel(
   if (!options.force && await hasModel(outDir)) {
     throw new FerError(`${outDir} already holds a model: pass --force to replace it`);
   }
-  const folder = new RunFolder(runDir);
-  const modelJson = JSON.parse(await Deno.readTextFile(join(folder.modelDir, "model.json")));
-  const embedded = modelJson.userDefinedMetadata?.fer?.card ?? {};
+  const embedded = await readModelCard(folder.modelDir);
   const config = await folder.readJson<RunConfig>(folder.configPath);
   const official = config.data.split.kind === "official";
   const testSplit = official ? "PrivateTest" : "test";

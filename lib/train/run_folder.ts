@@ -11,6 +11,7 @@
 import { join } from "node:path";
 import { FerError } from "../errors.ts";
 import type { EpochLogs } from "./callbacks.ts";
+import type { RunConfig } from "./config.ts";
 import { writeFileAtomic } from "./checkpoint.ts";
 
 const HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr", "seconds"];
@@ -115,6 +116,20 @@ export class RunFolder {
       throw new FerError(`${dir} is not a run folder: ${folder.configPath} does not exist`);
     }
     return folder;
+  }
+
+  /**
+   * The config.json of `path` when it is a run folder; undefined for anything else, such as a bare
+   * model folder. A run folder whose config.json cannot be read is an error naming it.
+   */
+  static async readConfigIfRun(path: string): Promise<RunConfig | undefined> {
+    let folder;
+    try {
+      folder = await RunFolder.open(path);
+    } catch {
+      return undefined;
+    }
+    return await folder.readJson<RunConfig>(folder.configPath);
   }
 
   async readJson<T>(path: string): Promise<T> {

@@ -8,16 +8,12 @@
  * with transposeA is slower still), see docs/BENCHMARKS.md.
  */
 import * as tf from "@tensorflow/tfjs";
-import { callKernel, type KernelBackend, release, transpose } from "./kernel_call.ts";
+import { callKernel, type KernelArgs, release, transpose } from "./kernel_call.ts";
 import { cropNegativePads, explicitPadding } from "./spatial.ts";
 import { assertChannelsLast } from "./data_format.ts";
 
 function conv2DBackpropFilter(
-  { inputs, backend, attrs }: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: KernelBackend;
-    attrs?: tf.NamedAttrMap;
-  },
+  { inputs, backend, attrs }: KernelArgs,
 ): tf.TensorInfo {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } =

@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs";
 import {
   callKernel,
+  type KernelArgs,
   type KernelBackend,
   release,
   transpose,
@@ -51,11 +52,7 @@ export function convolveOutputGradient(
 }
 
 function conv2DBackpropInput(
-  { inputs, backend, attrs }: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: KernelBackend;
-    attrs?: tf.NamedAttrMap;
-  },
+  { inputs, backend, attrs }: KernelArgs,
 ): tf.TensorInfo {
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } =

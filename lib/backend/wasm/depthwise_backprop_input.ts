@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import {
   callKernel,
-  type KernelBackend,
+  type KernelArgs,
   release,
   reshape,
   transpose,
@@ -17,11 +17,7 @@ import { rotateFilter } from "./flip_filter.ts";
 import { convolveOutputGradient } from "./conv2d_backprop_input.ts";
 
 function depthwiseBackpropInput(
-  { inputs, backend, attrs }: {
-    inputs: tf.NamedTensorInfoMap;
-    backend: KernelBackend;
-    attrs?: tf.NamedAttrMap;
-  },
+  { inputs, backend, attrs }: KernelArgs,
 ): tf.TensorInfo {
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const { strides, dilations, pad, dimRoundingMode, inputShape } =
