@@ -10,7 +10,7 @@ import { FER2013_SIZE, type LabeledImages, toPixels } from "../data/mod.ts";
 import { FerError } from "../errors.ts";
 import { type LoadedModel, loadModel } from "../models/mod.ts";
 import { readJsonFile } from "../models/file_io.ts";
-import type { RunConfig, TtaChoice } from "../train/config.ts";
+import type { TtaChoice } from "../train/config.ts";
 import {
   ImageBatcher,
   type InputLayout,

@@ -7,7 +7,7 @@ import { classificationReport, type EvaluationMetrics } from "../metrics/mod.ts"
 import { loadModel } from "../models/mod.ts";
 import type { LabeledImages } from "../data/mod.ts";
 import { initBackend } from "../backend/init.ts";
-import type { BackendChoice, DataConfig, RunConfig, TtaChoice } from "./config.ts";
+import type { BackendChoice, DataConfig, TtaChoice } from "./config.ts";
 import { prepareData, savedModelLayout } from "./pipeline.ts";
 import { evaluateSplit, modelFolder } from "./run.ts";
 import { RunFolder } from "./run_folder.ts";
