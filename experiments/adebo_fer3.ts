@@ -17,7 +17,7 @@ import {
 } from "./parts.ts";
 import type { Budget, Experiment, ExperimentRun } from "./types.ts";
 
-const QUICK = { limit: 300, epochs: 2 };
+const QUICK = { limit: 400, epochs: 3 };
 
 const DATA: DataConfig = {
   dataset: "fer2013",
@@ -31,10 +31,13 @@ const MODELS = ["resnet50", "vgg11", "adebo-selfbuilt"] as const;
 const OPTIMIZERS = { adam: adam(1e-3), sgd: sgd(1e-3), nesterov: nesterov(1e-3) };
 
 function modelOptions(model: string, budget: Budget): Record<string, unknown> {
-  // The paper feeds ImageNet-sized inputs to ResNet50 and VGG11; the quick budget keeps 48×48
-  // with the small stem. The self-built net takes 3 channels at 48×48 in both.
+  // The paper feeds ImageNet-sized inputs to ResNet50 and VGG11. The quick budget keeps 48×48,
+  // and ResNet50 keeps its ImageNet stem there: with the small stem it costs 2.9 G MACs per image
+  // (0.8 images/s on 2 cores), 16× the ImageNet stem's. The self-built net takes 3 channels at
+  // 48×48 in both.
   if (model === "adebo-selfbuilt") return {};
-  return budget === "paper" ? { inputShape: [224, 224, 3] } : {};
+  if (budget === "paper") return { inputShape: [224, 224, 3] };
+  return model === "resnet50" ? { stem: "imagenet" } : {};
 }
 
 export const adeboFer3: Experiment = {
@@ -42,7 +45,8 @@ export const adeboFer3: Experiment = {
   title: "FER2013 happy/neutral/sad: ResNet50, VGG11, self-built × Adam, SGD, SGD-Nesterov",
   paper: "Adebo et al., 3-class FER2013 with ResNet50 / VGG11 / a self-built CNN (Tables I, II)",
   budgets: {
-    quick: `${QUICK.epochs} epochs on ${QUICK.limit} images per split, 48×48 inputs`,
+    quick: `${QUICK.epochs} epochs on ${QUICK.limit} images per split, 48×48 inputs ` +
+      "(ResNet50 with its ImageNet stem, total stride 32)",
     paper: "≤ 100 epochs, ReduceLROnPlateau 0.1/8, early stopping 8, 224×224 for ResNet50/VGG11",
   },
   runs(budget): ExperimentRun[] {
