@@ -3,11 +3,12 @@
  * finished (so an interrupted experiment continues where it stopped), resumes a run that was cut
  * off, and writes the comparison with the paper to the folder and to docs/REPRODUCTION.md.
  */
+import { existsSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { FerError } from "../lib/errors.ts";
 import { ensureReportBackend, writeFigureFiles, writeReport } from "../lib/report/mod.ts";
 import type { BackendChoice, RunConfig, RunResult } from "../lib/train/mod.ts";
-import { readRunResult, trainRun } from "../lib/train/mod.ts";
+import { readRunResult, RunFolder, trainRun } from "../lib/train/mod.ts";
 import type { ProgressMode } from "../lib/train/mod.ts";
 import type { Budget, Experiment, ExperimentRun, ReportContext, RunOutcome } from "./types.ts";
 
@@ -68,8 +69,47 @@ function divergence(error: unknown): string | undefined {
   return output ? `the model's outputs became ${output[1]} during an evaluation` : undefined;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return await Deno.stat(path).then(() => true, () => false);
+/**
+ * Where a run folder's saved config differs from the one the experiment would train now, as
+ * "path: saved → wanted". The backend and the data folder are where a recipe ran, not part of it.
+ */
+export function configChanges(saved: RunConfig, wanted: RunConfig): string[] {
+  const recipe = (config: RunConfig) =>
+    JSON.parse(JSON.stringify({
+      ...config,
+      backend: undefined,
+      data: { ...config.data, dataDir: undefined },
+    }));
+  const isRecord = (value: unknown): value is Record<string, unknown> =>
+    typeof value === "object" && value !== null && !Array.isArray(value);
+  const show = (value: unknown) => JSON.stringify(value) ?? "unset";
+  const changes: string[] = [];
+  const compare = (a: unknown, b: unknown, path: string) => {
+    if (isRecord(a) && isRecord(b)) {
+      for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+        compare(a[key], b[key], path ? `${path}.${key}` : key);
+      }
+    } else if (show(a) !== show(b)) {
+      changes.push(`${path}: ${show(a)} → ${show(b)}`);
+    }
+  };
+  compare(recipe(saved), recipe(wanted), "");
+  return changes;
+}
+
+/**
+ * Refuses to reuse or resume a run folder trained with another recipe (an earlier budget of the
+ * module, say): its numbers would be reported as this recipe's. The folder is left as it is.
+ */
+async function checkSameRecipe(runDir: string, wanted: RunConfig) {
+  const saved = await RunFolder.readConfigIfRun(runDir);
+  const changes = saved ? configChanges(saved, wanted) : [];
+  if (changes.length > 0) {
+    throw new FerError(
+      `${runDir} was trained with a different config than this experiment's ` +
+        `(${changes.join("; ")}); move or delete that folder to train the run again`,
+    );
+  }
 }
 
 /** Said under every quick-budget table, so a quick number is never read as the recipe's. */
@@ -126,7 +166,7 @@ async function trainOrResume(
   options: ExperimentOptions,
   print: (line: string) => void,
 ): Promise<RunResult | { diverged: string }> {
-  const interrupted = await exists(join(runDir, "checkpoint", "state.json"));
+  const interrupted = existsSync(join(runDir, "checkpoint", "state.json"));
   try {
     return await trainRun(resolvedConfig(run, options, dir), {
       exactDir: interrupted ? undefined : runDir,
@@ -157,6 +197,7 @@ export async function runExperiment(
   for (const [i, run] of runs.entries()) {
     const runDir = join(dir, run.key);
     print(`\n== ${experiment.name} run ${i + 1}/${runs.length}: ${run.key}`);
+    await checkSameRecipe(runDir, resolvedConfig(run, options, dir));
     const earlier = await Deno.readTextFile(join(runDir, DIVERGED_FILE)).catch(() => undefined);
     if (earlier !== undefined) {
       print(`diverged earlier (${runDir}): ${earlier.trim()}`);
@@ -175,7 +216,7 @@ export async function runExperiment(
       }
       result = trained;
     }
-    if (run.writeReport && !(await exists(join(runDir, "report.html")))) {
+    if (run.writeReport && !existsSync(join(runDir, "report.html"))) {
       const { html } = await writeReport(runDir, { dataDir: options.dataDir, log: print });
       print(`Report: ${html}`);
     }

@@ -81,8 +81,8 @@ Deno.test("fer2013 is also found as the Kaggle train/test image folders", async 
 });
 
 Deno.test("a missing dataset says where it was looked for and where to get it", async () => {
-  await assert.rejects(
-    locateDataset("fer2013", undefined),
+  assert.throws(
+    () => locateDataset("fer2013", undefined),
     (e: unknown) =>
       e instanceof FerError && /FER_DATA_DIR is not set/.test(e.message) &&
       /\$FER_DATA_DIR\/fer2013\/fer2013.csv.gz/.test(e.message) &&

@@ -84,6 +84,18 @@ Deno.test("an experiment runs, skips finished runs when repeated, and writes its
       await Deno.readTextFile(`${dir}/tiny-quick/report.md`),
       /## tiny \(quick budget\)/,
     );
+
+    // A changed recipe (a re-sized budget) does not pass the old folder's numbers off as its own.
+    const longer = tinyRun("chen", csv);
+    const changed: Experiment = {
+      ...tiny,
+      runs: () => [{ ...longer, config: { ...longer.config, schedule: fixedEpochs(2, 16) } }],
+    };
+    await assert.rejects(
+      runExperiment(changed, options),
+      /tiny-quick\/chen was trained with a different config .*\(schedule\.epochs: 1 → 2\); move or delete/,
+    );
+    await Deno.stat(`${dir}/tiny-quick/chen/metrics.json`);
   });
 });
 

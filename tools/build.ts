@@ -14,6 +14,7 @@
  *
  * Usage: deno run -A tools/build.ts bundle|compile|all [--out-dir DIR]
  */
+import { existsSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname ?? ".", "..");
@@ -44,15 +45,6 @@ async function run(args: string[]): Promise<void> {
   if (code !== 0) throw new Error(`deno ${args[0]} failed with status ${code}`);
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Builds `<outDir>/fer.js` and copies the wasm worker script beside it. Returns the bundle path. */
 export async function buildBundle(outDir: string): Promise<string> {
   const output = join(outDir, "fer.js");
@@ -81,7 +73,7 @@ function sizeOf(path: string): string {
 function findDenort(): string | undefined {
   const fromEnv = Deno.env.get("DENORT_BIN");
   if (fromEnv) {
-    if (!exists(fromEnv)) throw new Error(`DENORT_BIN=${fromEnv} does not exist`);
+    if (!existsSync(fromEnv)) throw new Error(`DENORT_BIN=${fromEnv} does not exist`);
     return fromEnv;
   }
   const cache = Deno.env.get("DENO_DIR") ?? join(Deno.env.get("HOME") ?? "", ".cache/deno");
@@ -89,7 +81,7 @@ function findDenort(): string | undefined {
     cache,
     `dl/release/v${Deno.version.deno}/denort-x86_64-unknown-linux-gnu.zip`,
   );
-  return exists(cached) ? cached : undefined;
+  return existsSync(cached) ? cached : undefined;
 }
 
 /**
@@ -108,7 +100,7 @@ export async function buildBinary(bundle: string, outDir: string): Promise<strin
     return undefined;
   }
   const output = join(outDir, "fer");
-  const includes = RUNTIME_FILES.filter((path) => exists(join(ROOT, path)));
+  const includes = RUNTIME_FILES.filter((path) => existsSync(join(ROOT, path)));
   await run([
     "compile",
     "--no-check",

@@ -3,6 +3,7 @@
  * the `FER_DATA_DIR` environment variable), and `loadDataset`, which also accepts a path to a
  * FER2013-format CSV or a class-per-folder image directory.
  */
+import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import { DataError, FerError, unknownChoice, UsageError } from "../errors.ts";
 import { ckPlusSubject, isCkPlusFileName } from "./ckplus.ts";
@@ -136,13 +137,13 @@ export async function loadDataset(
   options: LoadDatasetOptions = {},
 ): Promise<LabeledImages> {
   if (DATASETS.some((d) => d.name === nameOrPath.toLowerCase())) {
-    return loadNamed(nameOrPath, dataDir(options.dataDir), options);
+    return await loadNamed(nameOrPath, dataDir(options.dataDir), options);
   }
-  if (!(await exists(nameOrPath))) {
+  if (!existsSync(nameOrPath)) {
     if (/[\\/.]/.test(nameOrPath)) throw new DataError("no such file or folder", nameOrPath);
     throw unknownDataset(nameOrPath);
   }
-  return loadPath(nameOrPath, options);
+  return await loadPath(nameOrPath, options);
 }
 
 /** Loads a CSV file or image folder by path, whatever its format. */
@@ -165,13 +166,12 @@ export async function loadPath(path: string, options: LoadDatasetOptions = {}) {
   });
 }
 
-async function loadNamed(
+function loadNamed(
   name: string,
   dir: string | undefined,
   options: LoadDatasetOptions,
 ): Promise<LabeledImages> {
-  const found = await locateDataset(name, dir);
-  return datasetEntry(name).load(found, dir!, options);
+  return datasetEntry(name).load(locateDataset(name, dir), dir!, options);
 }
 
 /**
@@ -179,7 +179,7 @@ async function loadNamed(
  * exists). A FerError says where it was looked for and where to get it when it is not there, or
  * when `dir` is undefined (no --data-dir and no $FER_DATA_DIR).
  */
-export async function locateDataset(name: string, dir: string | undefined): Promise<string> {
+export function locateDataset(name: string, dir: string | undefined): string {
   const entry = datasetEntry(name);
   const where = entry.files.map((f) => `${dir ?? `$${DATA_DIR_VARIABLE}`}/${f}`).join(", ");
   const getIt = `Get ${entry.name} from ${entry.source}.`;
@@ -191,7 +191,7 @@ export async function locateDataset(name: string, dir: string | undefined): Prom
   }
   for (const file of entry.files) {
     const found = join(dir, file);
-    if (await exists(found)) return found;
+    if (existsSync(found)) return found;
   }
   throw new FerError(`dataset '${entry.name}' not found: looked for ${where}. ${getIt}`);
 }
@@ -201,15 +201,6 @@ function unknownDataset(name: string): UsageError {
   return new UsageError(
     `${base.message}; or give a path to a FER2013-format CSV or a class-per-folder image directory`,
   );
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** "data/my.csv.gz" → "my". */

@@ -4,6 +4,7 @@
  * from a bundle in dist/ or from a compiled binary's embedded file system, so each lookup walks
  * up from the module's folder and from the working directory until the relative path exists.
  */
+import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -28,20 +29,11 @@ export function findUpwards(
     let folder = resolve(start);
     while (true) {
       const candidate = join(folder, relative);
-      if (exists(candidate)) return candidate;
+      if (existsSync(candidate)) return candidate;
       const parent = dirname(folder);
       if (parent === folder) break;
       folder = parent;
     }
   }
   return undefined;
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
