@@ -26,6 +26,9 @@ export interface ExperimentOptions {
   readonly print?: (line: string) => void;
 }
 
+/** Brackets a link target in a rendered section until it is made relative to its Markdown file. */
+const LINK_PLACEHOLDER = "\u0000";
+
 /** Written into the folder of a run that diverged (`divergence`), so a repeat skips the run. */
 const DIVERGED_FILE = "diverged.txt";
 
@@ -228,12 +231,17 @@ export async function runExperiment(
   await writeFigureFiles(await experiment.figures?.(outcomes, options.budget) ?? [], dir, false);
   const command = `deno task experiment ${experiment.name} --budget ${options.budget}` +
     (options.backend ? ` --backend ${options.backend}` : "");
-  // Links in the section are relative to the Markdown file that holds it.
+  // Rendered once (a report may build models to count MACs); its links are placeholders until
+  // resolved relative to each Markdown file that holds the section.
+  const section = reproductionSection(experiment, options.budget, outcomes, command, {
+    diverged,
+    link: (path) => `${LINK_PLACEHOLDER}${path}${LINK_PLACEHOLDER}`,
+  });
   const sectionFor = (markdownFile: string) =>
-    reproductionSection(experiment, options.budget, outcomes, command, {
-      diverged,
-      link: (path) => relative(dirname(markdownFile), join(dir, path)),
-    });
+    section.replaceAll(
+      new RegExp(`${LINK_PLACEHOLDER}(.*?)${LINK_PLACEHOLDER}`, "g"),
+      (_, path: string) => relative(dirname(markdownFile), join(dir, path)),
+    );
   const reportPath = join(dir, "report.md");
   await Deno.writeTextFile(reportPath, sectionFor(reportPath) + "\n");
   if (options.reproductionDoc) {

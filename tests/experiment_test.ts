@@ -122,7 +122,9 @@ Deno.test("a run initialises from an earlier run's folder; a diverging run is re
         `report at ${context.link("pretrain/report.html")}`,
     };
     const lines: string[] = [];
-    const outcomes = await runExperiment(tiny, quiet(dir, lines));
+    const doc = join(dir, "docs", "REPRODUCTION.md");
+    await Deno.mkdir(join(dir, "docs"));
+    const outcomes = await runExperiment(tiny, { ...quiet(dir, lines), reproductionDoc: doc });
     assert.deepEqual(outcomes.map((o) => o.run.key), ["pretrain", "finetune"]);
 
     const runs = join(dir, "tiny-quick");
@@ -138,6 +140,11 @@ Deno.test("a run initialises from an earlier run's folder; a diverging run is re
     assert.match(
       await Deno.readTextFile(join(runs, "report.md")),
       /finished: pretrain, finetune; diverged: wild; report at pretrain\/report\.html/,
+    );
+    // The same section in another folder links relative to that folder.
+    assert.match(
+      await Deno.readTextFile(doc),
+      /report at \.\.\/tiny-quick\/pretrain\/report\.html/,
     );
 
     // Repeated: nothing trains again, and the diverged run stays diverged.
