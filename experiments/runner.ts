@@ -8,7 +8,7 @@ import { dirname, join, relative } from "node:path";
 import { FerError } from "../lib/errors.ts";
 import { ensureReportBackend, writeFigureFiles, writeReport } from "../lib/report/mod.ts";
 import type { BackendChoice, RunConfig, RunResult } from "../lib/train/mod.ts";
-import { readRunResult, RunFolder, trainRun } from "../lib/train/mod.ts";
+import { deadlineAfter, readRunResult, RunFolder, trainRun } from "../lib/train/mod.ts";
 import type { ProgressMode } from "../lib/train/mod.ts";
 import type { Budget, Experiment, ExperimentRun, ReportContext, RunOutcome } from "./types.ts";
 
@@ -22,6 +22,12 @@ export interface ExperimentOptions {
   readonly root?: string;
   /** Where the reproduction table goes; undefined skips it (tests). */
   readonly reproductionDoc?: string;
+  /**
+   * Start no new epoch after this many minutes from now (one epoch always trains): a run cut short
+   * ends on its best epoch so far, later runs are not started, and the same command again
+   * continues where it stopped.
+   */
+  readonly timeLimitMinutes?: number;
   readonly progress: ProgressMode;
   readonly print?: (line: string) => void;
 }
@@ -121,6 +127,20 @@ const QUICK_CAVEAT = "The quick budget is a small fraction of the paper's comput
   "real data, and a large gap to the paper means under-training, not that the recipe cannot " +
   "reach the paper's number. Only the paper budget compares with the paper.";
 
+/** What a time limit left undone, in words; empty when it cut nothing. */
+function timeLimitNote(outcomes: readonly RunOutcome[], notStarted: readonly string[]): string {
+  const cut = outcomes.filter(({ result }) => result.fit.timeLimitReached)
+    .map(({ run, result }) => `${run.key} (${result.fit.timeLimitReached})`);
+  if (cut.length === 0 && notStarted.length === 0) return "";
+  return [
+    "**Cut short by the time limit**, so this is less than the budget above:",
+    ...(cut.length
+      ? [`stopped early and evaluated on its best epoch so far: ${cut.join(", ")}`]
+      : []),
+    ...(notStarted.length ? [`not started: ${notStarted.join(", ")}`] : []),
+  ].join("; ") + ". The same command again continues where it stopped.";
+}
+
 /** The Markdown section for one experiment and budget. */
 export function reproductionSection(
   experiment: Experiment,
@@ -128,7 +148,9 @@ export function reproductionSection(
   outcomes: readonly RunOutcome[],
   command: string,
   context: ReportContext,
+  notStarted: readonly string[] = [],
 ): string {
+  const cut = timeLimitNote(outcomes, notStarted);
   return [
     `## ${experiment.name} (${budget} budget)`,
     "",
@@ -136,6 +158,7 @@ export function reproductionSection(
     "",
     `Budget: ${experiment.budgets[budget]}. Reproduce with \`${command}\`.`,
     "",
+    ...(cut ? [cut, ""] : []),
     ...(budget === "quick" ? [QUICK_CAVEAT, ""] : []),
     experiment.report(outcomes, budget, context),
   ].join("\n");
@@ -167,6 +190,7 @@ async function trainOrResume(
   runDir: string,
   dir: string,
   options: ExperimentOptions,
+  deadline: number | undefined,
   print: (line: string) => void,
 ): Promise<RunResult | { diverged: string }> {
   const interrupted = existsSync(join(runDir, "checkpoint", "state.json"));
@@ -174,6 +198,7 @@ async function trainOrResume(
     return await trainRun(resolvedConfig(run, options, dir), {
       exactDir: interrupted ? undefined : runDir,
       resume: interrupted ? runDir : undefined,
+      deadline,
       progress: options.progress,
       print,
     });
@@ -191,12 +216,16 @@ export async function runExperiment(
   options: ExperimentOptions,
 ): Promise<RunOutcome[]> {
   const print = options.print ?? ((line: string) => console.log(line));
+  const deadline = deadlineAfter(options.timeLimitMinutes);
   const dir = join(options.root ?? "runs/experiments", `${experiment.name}-${options.budget}`);
   const runs = experiment.runs(options.budget);
   checkInitFromRuns(runs);
   await Deno.mkdir(dir, { recursive: true });
   const outcomes: RunOutcome[] = [];
   const diverged = new Map<string, string>();
+  const notStarted: string[] = [];
+  // Like each run's fit, a call with a time limit always makes progress: its first training runs.
+  let trainedThisCall = false;
   for (const [i, run] of runs.entries()) {
     const runDir = join(dir, run.key);
     print(`\n== ${experiment.name} run ${i + 1}/${runs.length}: ${run.key}`);
@@ -208,10 +237,17 @@ export async function runExperiment(
       continue;
     }
     let result = await readRunResult(runDir);
-    if (result) {
-      print(`already finished in ${runDir}`);
+    const outOfTime = deadline !== undefined && trainedThisCall && Date.now() >= deadline;
+    if (result && (!result.fit.timeLimitReached || outOfTime)) {
+      print(`already ${result.fit.timeLimitReached ? "cut short" : "finished"} in ${runDir}`);
+    } else if (outOfTime) {
+      print(`time limit reached: ${run.key} not started`);
+      notStarted.push(run.key);
+      continue;
     } else {
-      const trained = await trainOrResume(run, runDir, dir, options, print);
+      // A run cut short by an earlier time limit continues from its checkpoint.
+      const trained = await trainOrResume(run, runDir, dir, options, deadline, print);
+      trainedThisCall = true;
       if ("diverged" in trained) {
         print(`${run.key} diverged: ${trained.diverged}`);
         diverged.set(run.key, trained.diverged);
@@ -230,13 +266,14 @@ export async function runExperiment(
   await ensureReportBackend(options.backend);
   await writeFigureFiles(await experiment.figures?.(outcomes, options.budget) ?? [], dir, false);
   const command = `deno task experiment ${experiment.name} --budget ${options.budget}` +
-    (options.backend ? ` --backend ${options.backend}` : "");
+    (options.backend ? ` --backend ${options.backend}` : "") +
+    (options.timeLimitMinutes ? ` --time-limit ${options.timeLimitMinutes}` : "");
   // Rendered once (a report may build models to count MACs); its links are placeholders until
   // resolved relative to each Markdown file that holds the section.
   const section = reproductionSection(experiment, options.budget, outcomes, command, {
     diverged,
     link: (path) => `${LINK_PLACEHOLDER}${path}${LINK_PLACEHOLDER}`,
-  });
+  }, notStarted);
   const sectionFor = (markdownFile: string) =>
     section.replaceAll(
       new RegExp(`${LINK_PLACEHOLDER}(.*?)${LINK_PLACEHOLDER}`, "g"),

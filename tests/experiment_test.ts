@@ -155,6 +155,41 @@ Deno.test("a run initialises from an earlier run's folder; a diverging run is re
   });
 });
 
+Deno.test("a time limit cuts an experiment short, says so, and the same command continues it", async () => {
+  await withTempDir(async (dir) => {
+    const csv = await tinyCsv(dir);
+    const twoEpochs = (key: string): ExperimentRun => {
+      const run = tinyRun(key, csv);
+      return { ...run, config: { ...run.config, schedule: fixedEpochs(2, 16) } };
+    };
+    const tiny: Experiment = {
+      name: "tiny",
+      title: "Two runs",
+      paper: "none",
+      budgets: { quick: "2 epochs", paper: "2 epochs" },
+      runs: () => [twoEpochs("first"), twoEpochs("second")],
+      report: (outcomes) =>
+        outcomes.map((o) => `${o.run.key}: ${o.result.history.length} epochs`).join("; "),
+    };
+    const lines: string[] = [];
+    // Past before the first epoch ends: "first" trains one epoch, "second" never starts.
+    const cut = await runExperiment(tiny, { ...quiet(dir, lines), timeLimitMinutes: 0.000001 });
+    assert.deepEqual(cut.map((o) => o.result.history.length), [1]);
+    const report = await Deno.readTextFile(join(dir, "tiny-quick", "report.md"));
+    assert.match(report, /--time-limit 0\.000001/);
+    assert.match(
+      report,
+      /Cut short by the time limit.*first \(time limit reached after epoch 1 of 2\); not started: second/,
+    );
+
+    const done = await runExperiment(tiny, quiet(dir, lines));
+    assert.deepEqual(done.map((o) => o.result.history.length), [2, 2]);
+    const again = await Deno.readTextFile(join(dir, "tiny-quick", "report.md"));
+    assert.doesNotMatch(again, /Cut short/);
+    assert.match(again, /first: 2 epochs; second: 2 epochs/);
+  });
+});
+
 Deno.test("initFromRun must name an earlier run, checked before anything trains", async () => {
   await withTempDir(async (dir) => {
     const csv = await tinyCsv(dir);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { main } from "../cli/main.ts";
 import { FER2013_CLASSES } from "../lib/data/mod.ts";
 import { parseHistoryCsv } from "../lib/train/run_folder.ts";
+import { readRunResult } from "../lib/train/run.ts";
 import { withTempDir, writeTinyFer2013 } from "./helpers.ts";
 
 /** A tiny FER2013-style CSV: 7 classes, the three Usage parts (140 / 35 / 35). */
@@ -125,4 +126,65 @@ Deno.test("unknown models and bad options are errors that list the choices", asy
   const bad = await captureStdout(() => main(["train", "resnet18", "--optimizer", "adagrad"]));
   assert.equal(bad.code, 2);
   assert.match(bad.err, /Valid choices: adam, sgd, nesterov, rmsprop/);
+});
+
+Deno.test("--time-limit ends a run after an epoch on its best weights; --resume continues it", async () => {
+  await withTempDir(async (dir) => {
+    const csv = await tinyFer2013(dir);
+    const train = (out: string, ...extra: string[]) =>
+      captureStdout(() =>
+        main([
+          "train",
+          "mondal-shallow",
+          "--data",
+          csv,
+          "--out",
+          out,
+          "--no-report",
+          ...TRAIN_ARGS,
+          ...extra,
+        ])
+      );
+    const full = `${dir}/full`;
+    assert.equal((await train(full)).code, 0);
+
+    // A limit that has passed before the first epoch ends: one epoch per start, then the test.
+    const cut = `${dir}/cut`;
+    const limited = await train(cut, "--time-limit", "0.000001");
+    assert.equal(limited.code, 0, limited.out);
+    assert.match(limited.out, /Time limit reached after epoch 1 of 2; resuming continues/);
+    assert.match(limited.out, /Test \(35 images, no TTA\): accuracy/);
+    assert.equal(parseHistoryCsv(await Deno.readTextFile(`${cut}/history.csv`)).length, 1);
+    const card = JSON.parse(await Deno.readTextFile(`${cut}/model/model.json`));
+    assert.match(
+      JSON.stringify(card),
+      /"timeLimitReached":"time limit reached after epoch 1 of 2"/,
+    );
+    assert.equal(
+      (await readRunResult(cut))?.fit.timeLimitReached,
+      "time limit reached after epoch 1 of 2",
+    );
+
+    const resumed = await captureStdout(() =>
+      main(["train", "--resume", cut, "--quiet", "--no-report"])
+    );
+    assert.equal(resumed.code, 0, resumed.out);
+    const strip = (text: string) => parseHistoryCsv(text).map((h) => ({ ...h, seconds: 0 }));
+    assert.deepEqual(
+      strip(await Deno.readTextFile(`${cut}/history.csv`)),
+      strip(await Deno.readTextFile(`${full}/history.csv`)),
+    );
+    assert.equal(
+      JSON.parse(await Deno.readTextFile(`${cut}/metrics.json`)).accuracy,
+      JSON.parse(await Deno.readTextFile(`${full}/metrics.json`)).accuracy,
+    );
+    assert.equal((await readRunResult(cut))?.fit.timeLimitReached, undefined);
+    // The card keeps the command that started the run and lists the one that resumed it.
+    const resumedCard = await Deno.readTextFile(`${cut}/model/model.json`);
+    assert.match(
+      resumedCard,
+      /"command":"deno task fer[^"]*","resumedWith":\["deno task fer[^"]*"\]/,
+    );
+    assert.doesNotMatch(resumedCard, /timeLimitReached/);
+  });
 });

@@ -3,6 +3,7 @@ import { defineCommand } from "../args.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { BACKEND_CHOICES, defaultProgressMode } from "../../lib/train/mod.ts";
 import { BUDGETS, EXPERIMENTS, getExperiment, runExperiment } from "../../experiments/mod.ts";
+import { TIME_LIMIT_OPTION } from "./train.ts";
 
 export const experimentCommand = defineCommand({
   name: "experiment",
@@ -44,6 +45,7 @@ export const experimentCommand = defineCommand({
       default: "docs/REPRODUCTION.md",
       description: "Markdown file whose section for this experiment is rewritten",
     },
+    "time-limit": TIME_LIMIT_OPTION,
     quiet: { type: "boolean", description: "No progress bar, epoch lines only" },
   },
   async run({ options, positionals }) {
@@ -76,6 +78,7 @@ export const experimentCommand = defineCommand({
       dataDir: options["data-dir"],
       root: options.out,
       reproductionDoc: options.doc,
+      timeLimitMinutes: options["time-limit"],
       progress: defaultProgressMode(options.quiet),
     });
     return 0;

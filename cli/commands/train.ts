@@ -12,8 +12,16 @@ import {
 } from "../../lib/train/config.ts";
 import { OPTIMIZER_NAMES } from "../../lib/train/optimizers.ts";
 import { defaultProgressMode } from "../../lib/train/progress.ts";
-import { trainRun } from "../../lib/train/run.ts";
+import { deadlineAfter, trainRun } from "../../lib/train/run.ts";
 import { writeReport } from "../../lib/report/mod.ts";
+
+/** `--time-limit`, shared with `fer experiment` (PyTorch Lightning's `max_time`). */
+export const TIME_LIMIT_OPTION = {
+  type: "number",
+  placeholder: "MINUTES",
+  description: "Start no new epoch after this many minutes: the run ends on its best epoch so " +
+    "far, and --resume (or the same experiment command) continues it",
+} as const;
 
 const options = {
   data: { type: "string", description: "Dataset name (fer2013, ferplus, ckplus48) or path" },
@@ -105,6 +113,7 @@ const options = {
     placeholder: "STEPS",
     description: "Also checkpoint every N steps",
   },
+  "time-limit": TIME_LIMIT_OPTION,
   config: { type: "string", placeholder: "FILE", description: "Start from this RunConfig JSON" },
   quiet: { type: "boolean", description: "No progress bar, epoch lines only" },
   "no-report": { type: "boolean", description: "Skip report.html / report.md at the end" },
@@ -218,7 +227,11 @@ export const trainCommand = defineCommand({
       if (positionals.length > 0) {
         throw new UsageError("--resume continues a run as it was configured: give no model name");
       }
-      const result = await trainRun(defaultRunConfig(""), { resume: o.resume, progress });
+      const result = await trainRun(defaultRunConfig(""), {
+        resume: o.resume,
+        deadline: deadlineAfter(o["time-limit"]),
+        progress,
+      });
       if (!o["no-report"]) await report(result.dir);
       return 0;
     }
@@ -231,7 +244,7 @@ export const trainCommand = defineCommand({
     const config = configFromOptions(base ?? defaultRunConfig(model), o);
     const result = await trainRun(
       { ...config, model: { ...config.model, name: model } },
-      { exactDir: o.out, progress },
+      { exactDir: o.out, deadline: deadlineAfter(o["time-limit"]), progress },
     );
     if (!o["no-report"]) await report(result.dir);
     return 0;

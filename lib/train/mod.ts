@@ -64,6 +64,7 @@ export {
 } from "./pipeline.ts";
 export { defaultProgressMode, EpochProgress, type ProgressMode } from "./progress.ts";
 export {
+  deadlineAfter,
   evaluateSplit,
   modelFolder,
   predictionsCsv,

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend/init.ts";
-import { FerError } from "../errors.ts";
+import { FerError, UsageError } from "../errors.ts";
 import { type EvaluationMetrics, evaluationMetrics } from "../metrics/mod.ts";
 import {
   countMacs,
@@ -51,6 +51,11 @@ export interface TrainRunOptions {
   readonly exactDir?: string;
   /** Continue the run in this folder from its last checkpoint. */
   readonly resume?: string;
+  /**
+   * Wall-clock time (Date.now() ms) after which no new epoch starts: the run then ends like a
+   * finished one on its best epoch so far, and resuming it continues the schedule.
+   */
+  readonly deadline?: number;
   readonly progress: ProgressMode;
   /** Where lines go besides train.log (default: console.log). */
   readonly print?: (line: string) => void;
@@ -218,6 +223,7 @@ function modelCard(
   fer: FerModel,
   fit: FitResult,
   backend: string,
+  commands: readonly string[],
   results: {
     classNames: readonly string[];
     valMetrics: EvaluationMetrics;
@@ -241,16 +247,25 @@ function modelCard(
     selectedBy: config.schedule.keepLastEpoch
       ? "the last epoch (no selection)"
       : `${fit.monitor} on the validation split`,
+    timeLimitReached: fit.timeLimitReached,
     trainingSeconds: Math.round(fit.history.reduce((sum, h) => sum + h.seconds, 0)),
     machine: `${navigator.hardwareConcurrency} logical cores, ${Deno.build.os}/${Deno.build.arch}`,
     backend,
-    command: `deno task fer ${Deno.args.join(" ")}`.trim(),
+    command: commands[0],
+    ...(commands.length > 1 ? { resumedWith: commands.slice(1) } : {}),
     seed: config.seed,
     recipe: config,
     validation: score(results.valMetrics),
     test: score(results.metrics),
     testWithTta: score(results.ttaMetrics),
   };
+}
+
+/** The deadline `minutes` from now for `TrainRunOptions.deadline`; undefined for no limit. */
+export function deadlineAfter(minutes: number | undefined): number | undefined {
+  if (minutes === undefined) return undefined;
+  if (!(minutes > 0)) throw new UsageError(`--time-limit expects minutes > 0, got ${minutes}`);
+  return Date.now() + minutes * 60_000;
 }
 
 /** Trains (or resumes) one run; see the module comment. */
@@ -301,6 +316,7 @@ export async function trainRun(
     );
   }
   log(`Run folder: ${folder.dir}`);
+  folder.appendCommand(`deno task fer ${Deno.args.join(" ")}`.trim());
 
   const spec = getModelSpec(config.model.name);
   const inputShape = (config.model.options?.inputShape as [number, number, number] | undefined) ??
@@ -335,6 +351,7 @@ export async function trainRun(
     checkpointMonitor: config.schedule.checkpointMonitor,
     microBatch,
     checkpointEverySteps: config.schedule.checkpointEverySteps,
+    deadline: options.deadline,
     progress: options.progress,
     log,
     onEpochEnd: (history) => folder.writeHistory(history),
@@ -380,7 +397,7 @@ export async function trainRun(
   await saveModel(
     fer,
     folder.modelDir,
-    modelCard(config, fer, fit, backend.description, {
+    modelCard(config, fer, fit, backend.description, folder.readCommands(), {
       classNames: data.classNames,
       valMetrics,
       metrics,
@@ -407,6 +424,12 @@ export async function readRunResult(dir: string): Promise<RunResult | undefined>
   const config = await folder.readJson<RunConfig>(folder.configPath);
   const history = parseHistoryCsv(await Deno.readTextFile(folder.historyPath), folder.historyPath);
   const state = await new CheckpointStore<TrainingState>(folder.checkpointDir).read();
+  const training = state?.training;
+  // Metrics of a run cut short by a time limit stay while it resumes; until its fit ends again
+  // they are not this run's result.
+  const fitEnded = !training || training.stopped !== undefined ||
+    training.timeLimitReached !== undefined || training.epoch >= config.schedule.epochs;
+  if (!fitEnded) return undefined;
   const monitor = config.schedule.checkpointMonitor;
   return {
     dir,
@@ -416,7 +439,8 @@ export async function readRunResult(dir: string): Promise<RunResult | undefined>
       bestEpoch: state?.best?.epoch ?? -1,
       bestValue: state?.best?.value ?? NaN,
       monitor,
-      stopReason: state?.training.stopped,
+      stopReason: training?.stopped,
+      timeLimitReached: training?.timeLimitReached,
     },
     valMetrics,
     metrics: await read<EvaluationMetrics>(folder.metricsPath("test")),

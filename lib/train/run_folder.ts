@@ -4,6 +4,7 @@
  *     config.json    the resolved configuration (what `--resume` and `fer eval` read back)
  *     history.csv    one row per epoch: loss, accuracy, val_loss, val_accuracy, lr, seconds
  *     train.log      what the run printed, without the progress bar
+ *     commands.txt   the command that started the run, then each one that resumed it
  *     checkpoint/    last and best weights with optimizer and RNG state (see checkpoint.ts)
  *     model/         the final model in the tfjs layers format, with its card
  *     metrics.json   test-split metrics (see lib/metrics)
@@ -72,6 +73,9 @@ export class RunFolder {
   }
   get logPath() {
     return join(this.dir, "train.log");
+  }
+  get commandsPath() {
+    return join(this.dir, "commands.txt");
   }
   get checkpointDir() {
     return join(this.dir, "checkpoint");
@@ -151,5 +155,19 @@ export class RunFolder {
   /** Appends a line to train.log. */
   appendLog(line: string): void {
     Deno.writeTextFileSync(this.logPath, line + "\n", { append: true });
+  }
+
+  /** Records the command line of this start (the first one started the run; later ones resumed). */
+  appendCommand(command: string): void {
+    Deno.writeTextFileSync(this.commandsPath, command + "\n", { append: true });
+  }
+
+  /** The recorded command lines, oldest first (none for runs from before they were recorded). */
+  readCommands(): string[] {
+    try {
+      return Deno.readTextFileSync(this.commandsPath).split("\n").filter((line) => line !== "");
+    } catch {
+      return [];
+    }
   }
 }

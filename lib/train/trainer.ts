@@ -37,6 +37,12 @@ export interface TrainerOptions {
   readonly microBatch?: number;
   /** Also checkpoint every this many steps inside an epoch (0: only at epoch ends). */
   readonly checkpointEverySteps?: number;
+  /**
+   * Wall-clock time (Date.now() ms) after which no new epoch starts (PyTorch Lightning's
+   * `max_time`); each call finishes at least one epoch. The fit then ends like a finished one,
+   * marked `timeLimitReached`, and resuming it continues.
+   */
+  readonly deadline?: number;
   readonly progress: ProgressMode;
   /** Lines for the run's log (epoch summaries, callback messages). */
   readonly log: (line: string) => void;
@@ -57,6 +63,8 @@ export interface TrainingState {
   callbacks: Record<string, unknown>;
   best: { best: number | null; bestEpoch: number };
   stopped?: string;
+  /** Set when `deadline` ended the fit early; cleared when it resumes. */
+  timeLimitReached?: string;
 }
 
 export interface FitResult {
@@ -65,6 +73,8 @@ export interface FitResult {
   readonly bestValue: number;
   readonly monitor: Monitor;
   readonly stopReason?: string;
+  /** Why the fit ended before its schedule did at a time limit; resuming continues it. */
+  readonly timeLimitReached?: string;
 }
 
 /**
@@ -197,6 +207,9 @@ export class Trainer {
       };
     }
     if (state.stopped) this.#stopReason = state.stopped;
+    state.timeLimitReached = undefined;
+    const { deadline } = this.#options;
+    const firstEpoch = state.epoch;
     const control = {
       model: this.#model,
       optimizer: this.#optimizer,
@@ -228,6 +241,11 @@ export class Trainer {
 
     try {
       while (state.epoch < epochs && this.#stopReason === undefined) {
+        if (deadline !== undefined && state.epoch > firstEpoch && Date.now() >= deadline) {
+          state.timeLimitReached = `time limit reached after epoch ${state.epoch} of ${epochs}`;
+          await save();
+          break;
+        }
         const epoch = state.epoch;
         if (state.step === 0) {
           for (const callback of this.#callbacks) await callback.onEpochBegin?.(epoch, control);
@@ -319,6 +337,7 @@ export class Trainer {
       classWeights?.dispose();
     }
     if (this.#stopReason) log(this.#stopReason);
+    if (state.timeLimitReached) log(`${capitalised(state.timeLimitReached)}; resuming continues`);
     for (const callback of this.#callbacks) await callback.onTrainEnd?.(control);
     return {
       history: state.history,
@@ -326,6 +345,9 @@ export class Trainer {
       bestValue: this.#best.best,
       monitor: this.#best.monitor,
       stopReason: this.#stopReason,
+      timeLimitReached: state.timeLimitReached,
     };
   }
 }
+
+const capitalised = (text: string) => text[0].toUpperCase() + text.slice(1);
