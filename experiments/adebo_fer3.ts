@@ -15,7 +15,7 @@ import {
   runConfig,
   sgd,
 } from "./parts.ts";
-import type { Budget, Experiment, ExperimentRun } from "./types.ts";
+import type { Budget, Experiment, ExperimentRun, RunOutcome } from "./types.ts";
 
 const QUICK = { limit: 400, epochs: 3 };
 
@@ -38,6 +38,12 @@ function modelOptions(model: string, budget: Budget): Record<string, unknown> {
   if (model === "adebo-selfbuilt") return {};
   if (budget === "paper") return { inputShape: [224, 224, 3] };
   return model === "resnet50" ? { stem: "imagenet" } : {};
+}
+
+/** The paper shows confusion matrices and ROC curves of its best two runs: chosen on validation. */
+function bestTwo(outcomes: readonly RunOutcome[]): string[] {
+  return [...outcomes].sort((a, b) => b.result.fit.bestValue - a.result.fit.bestValue)
+    .slice(0, 2).map(({ run }) => run.key);
 }
 
 export const adeboFer3: Experiment = {
@@ -69,7 +75,8 @@ export const adeboFer3: Experiment = {
       }))
     );
   },
-  report(outcomes) {
+  reportedRuns: bestTwo,
+  report(outcomes, _budget, context) {
     const table1 = outcomes.map(({ run, result }) => [
       run.key,
       String(result.fit.bestEpoch + 1),
@@ -115,6 +122,12 @@ export const adeboFer3: Experiment = {
         ],
         table2,
       ),
+      "",
+      "The two best runs by validation accuracy, with their confusion matrices, ROC curves and " +
+      "first-layer filters (and a t-SNE map of the test embeddings) in their run reports: " +
+      bestTwo(outcomes).map((key) => `[${key}](${context.link(`${key}/report.html`)})`)
+        .join(", ") +
+      ".",
     ].join("\n");
   },
 };

@@ -226,6 +226,7 @@ export async function runExperiment(
   const notStarted: string[] = [];
   // Like each run's fit, a call with a time limit always makes progress: its first training runs.
   let trainedThisCall = false;
+  const trainedKeys = new Set<string>();
   for (const [i, run] of runs.entries()) {
     const runDir = join(dir, run.key);
     print(`\n== ${experiment.name} run ${i + 1}/${runs.length}: ${run.key}`);
@@ -248,6 +249,7 @@ export async function runExperiment(
       // A run cut short by an earlier time limit continues from its checkpoint.
       const trained = await trainOrResume(run, runDir, dir, options, deadline, print);
       trainedThisCall = true;
+      trainedKeys.add(run.key);
       if ("diverged" in trained) {
         print(`${run.key} diverged: ${trained.diverged}`);
         diverged.set(run.key, trained.diverged);
@@ -255,11 +257,16 @@ export async function runExperiment(
       }
       result = trained;
     }
-    if (run.writeReport && !existsSync(join(runDir, "report.html"))) {
+    outcomes.push({ run, result });
+  }
+  const finished = new Set(outcomes.map(({ run }) => run.key));
+  for (const key of experiment.reportedRuns?.(outcomes) ?? []) {
+    const runDir = join(dir, key);
+    if (!finished.has(key)) continue;
+    if (trainedKeys.has(key) || !existsSync(join(runDir, "report.html"))) {
       const { html } = await writeReport(runDir, { dataDir: options.dataDir, log: print });
       print(`Report: ${html}`);
     }
-    outcomes.push({ run, result });
   }
   // Reports may build models (to count MACs), so a backend must run even when every run was
   // finished before and nothing trained this time.

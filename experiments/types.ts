@@ -23,8 +23,6 @@ export interface ExperimentRun {
    * gets the reason in `ReportContext.diverged` instead of an outcome.
    */
   readonly mayDiverge?: boolean;
-  /** Also write the run's report.html / report.md (t-SNE, confusion matrix, ROC, ...). */
-  readonly writeReport?: boolean;
 }
 
 /** A finished run, as the results table sees it. */
@@ -53,6 +51,12 @@ export interface Experiment {
   runs(budget: Budget): ExperimentRun[];
   /** Markdown: the paper's reported numbers next to ours, gaps explained. */
   report(outcomes: readonly RunOutcome[], budget: Budget, context: ReportContext): string;
+  /**
+   * Keys of runs that, when finished, also get their run report (report.html / report.md: confusion
+   * matrix, ROC, first-layer filters, t-SNE, ...), chosen once all runs are done, e.g. the best
+   * two by validation accuracy. The section links them as `<key>/report.html`.
+   */
+  reportedRuns?(outcomes: readonly RunOutcome[]): string[];
   /** Figures the runner writes as `<id>.svg` into the experiment folder; the report links them. */
   figures?(outcomes: readonly RunOutcome[], budget: Budget): Promise<Figure[]>;
 }
