@@ -25,6 +25,19 @@ async function captureStdout(
   }
 }
 
+/** The run in `resumed` trained to the same history and test accuracy as the one in `full`. */
+async function assertSameTraining(resumed: string, full: string) {
+  const strip = (text: string) => parseHistoryCsv(text).map((h) => ({ ...h, seconds: 0 }));
+  assert.deepEqual(
+    strip(await Deno.readTextFile(`${resumed}/history.csv`)),
+    strip(await Deno.readTextFile(`${full}/history.csv`)),
+  );
+  assert.equal(
+    JSON.parse(await Deno.readTextFile(`${resumed}/metrics.json`)).accuracy,
+    JSON.parse(await Deno.readTextFile(`${full}/metrics.json`)).accuracy,
+  );
+}
+
 const TRAIN_ARGS = ["--epochs", "2", "--batch-size", "16", "--backend", "wasm", "--quiet"];
 
 Deno.test("fer train writes a complete run folder and fer eval reproduces its test metrics", async () => {
@@ -107,15 +120,7 @@ Deno.test("a run killed with SIGKILL mid-epoch resumes to the same history", asy
     );
     assert.equal(resumed.code, 0, resumed.out);
     assert.match(resumed.out, /Resuming at epoch \d, step \d\/8/);
-    const strip = (text: string) => parseHistoryCsv(text).map((h) => ({ ...h, seconds: 0 }));
-    assert.deepEqual(
-      strip(await Deno.readTextFile(`${cut}/history.csv`)),
-      strip(await Deno.readTextFile(`${full}/history.csv`)),
-    );
-    assert.equal(
-      JSON.parse(await Deno.readTextFile(`${cut}/metrics.json`)).accuracy,
-      JSON.parse(await Deno.readTextFile(`${full}/metrics.json`)).accuracy,
-    );
+    await assertSameTraining(cut, full);
   });
 });
 
@@ -169,15 +174,7 @@ Deno.test("--time-limit ends a run after an epoch on its best weights; --resume 
       main(["train", "--resume", cut, "--quiet", "--no-report"])
     );
     assert.equal(resumed.code, 0, resumed.out);
-    const strip = (text: string) => parseHistoryCsv(text).map((h) => ({ ...h, seconds: 0 }));
-    assert.deepEqual(
-      strip(await Deno.readTextFile(`${cut}/history.csv`)),
-      strip(await Deno.readTextFile(`${full}/history.csv`)),
-    );
-    assert.equal(
-      JSON.parse(await Deno.readTextFile(`${cut}/metrics.json`)).accuracy,
-      JSON.parse(await Deno.readTextFile(`${full}/metrics.json`)).accuracy,
-    );
+    await assertSameTraining(cut, full);
     assert.equal((await readRunResult(cut))?.fit.timeLimitReached, undefined);
     // The card keeps the command that started the run and lists the one that resumed it.
     const resumedCard = await Deno.readTextFile(`${cut}/model/model.json`);
