@@ -23,9 +23,9 @@ export interface ExperimentOptions {
   /** Where the reproduction table goes; undefined skips it (tests). */
   readonly reproductionDoc?: string;
   /**
-   * Start no new epoch after this many minutes from now (one epoch always trains): a run cut short
-   * ends on its best epoch so far, later runs are not started, and the same command again
-   * continues where it stopped.
+   * End within about this many minutes (see TrainerOptions.deadline; a run that starts finishes
+   * at least one epoch): a run cut short ends on its best epoch so far, later runs are not
+   * started, and the same command again continues where it stopped.
    */
   readonly timeLimitMinutes?: number;
   readonly progress: ProgressMode;

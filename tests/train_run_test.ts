@@ -150,8 +150,12 @@ Deno.test("--time-limit ends a run after an epoch on its best weights; --resume 
           ...extra,
         ])
       );
+    // A limit with room for the whole schedule changes nothing.
     const full = `${dir}/full`;
-    assert.equal((await train(full)).code, 0);
+    const roomy = await train(full, "--time-limit", "60");
+    assert.equal(roomy.code, 0, roomy.out);
+    assert.doesNotMatch(roomy.out, /Time limit/);
+    assert.equal(parseHistoryCsv(await Deno.readTextFile(`${full}/history.csv`)).length, 2);
 
     // A limit that has passed before the first epoch ends: one epoch per start, then the test.
     const cut = `${dir}/cut`;

@@ -19,8 +19,9 @@ import { writeReport } from "../../lib/report/mod.ts";
 export const TIME_LIMIT_OPTION = {
   type: "number",
   placeholder: "MINUTES",
-  description: "Start no new epoch after this many minutes: the run ends on its best epoch so " +
-    "far, and --resume (or the same experiment command) continues it",
+  description: "End within about this many minutes: no epoch starts that would end later, " +
+    "judged by the last one (at least one epoch runs); the run ends on its best epoch so far " +
+    "and --resume (or the same experiment command) continues it",
 } as const;
 
 const options = {

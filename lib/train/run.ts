@@ -52,8 +52,8 @@ export interface TrainRunOptions {
   /** Continue the run in this folder from its last checkpoint. */
   readonly resume?: string;
   /**
-   * Wall-clock time (Date.now() ms) after which no new epoch starts: the run then ends like a
-   * finished one on its best epoch so far, and resuming it continues the schedule.
+   * Wall-clock time (Date.now() ms) to end by (see TrainerOptions.deadline): the run then ends
+   * like a finished one on its best epoch so far, and resuming it continues the schedule.
    */
   readonly deadline?: number;
   readonly progress: ProgressMode;

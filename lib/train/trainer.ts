@@ -38,9 +38,10 @@ export interface TrainerOptions {
   /** Also checkpoint every this many steps inside an epoch (0: only at epoch ends). */
   readonly checkpointEverySteps?: number;
   /**
-   * Wall-clock time (Date.now() ms) after which no new epoch starts (PyTorch Lightning's
-   * `max_time`); each call finishes at least one epoch. The fit then ends like a finished one,
-   * marked `timeLimitReached`, and resuming it continues.
+   * Wall-clock time (Date.now() ms) the fit should end by (PyTorch Lightning's `max_time`): no
+   * epoch starts that would not end by then, judged by the last epoch's duration; each call
+   * finishes at least one epoch. The fit then ends like a finished one, marked
+   * `timeLimitReached`, and resuming it continues.
    */
   readonly deadline?: number;
   readonly progress: ProgressMode;
@@ -209,7 +210,8 @@ export class Trainer {
     if (state.stopped) this.#stopReason = state.stopped;
     state.timeLimitReached = undefined;
     const { deadline } = this.#options;
-    const firstEpoch = state.epoch;
+    // Wall time of the last whole epoch this call ran (training, validation, checkpoint).
+    let lastEpochMs: number | undefined;
     const control = {
       model: this.#model,
       optimizer: this.#optimizer,
@@ -241,12 +243,16 @@ export class Trainer {
 
     try {
       while (state.epoch < epochs && this.#stopReason === undefined) {
-        if (deadline !== undefined && state.epoch > firstEpoch && Date.now() >= deadline) {
+        if (
+          deadline !== undefined && lastEpochMs !== undefined &&
+          Date.now() + lastEpochMs > deadline
+        ) {
           state.timeLimitReached = `time limit reached after epoch ${state.epoch} of ${epochs}`;
           await save();
           break;
         }
         const epoch = state.epoch;
+        const epochStart = state.step === 0 ? Date.now() : undefined;
         if (state.step === 0) {
           for (const callback of this.#callbacks) await callback.onEpochBegin?.(epoch, control);
           log(`Epoch ${epoch + 1}/${epochs}`);
@@ -331,6 +337,9 @@ export class Trainer {
         state.running = { lossSum: 0, correct: 0, seen: 0, seconds: 0 };
         await save(improved);
         await this.#options.onEpochEnd?.(state.history);
+        // A resumed partial epoch says nothing of an epoch's length: after it, only a deadline
+        // already passed stops the fit.
+        lastEpochMs = epochStart === undefined ? 0 : Date.now() - epochStart;
       }
     } finally {
       restoreMathRandom();
