@@ -159,7 +159,7 @@ Deno.test("bad batch requests get clear errors", () => {
         ...layout(4),
         normalization: { kind: "mean-std", mean: [0], std: [0] },
       }),
-    (e: unknown) => e instanceof FerError && /needs 1 mean and 1 positive std/.test(e.message),
+    (e: unknown) => e instanceof FerError && /needs 1 mean and positive std/.test(e.message),
   );
   assert.throws(
     () =>
@@ -167,8 +167,18 @@ Deno.test("bad batch requests get clear errors", () => {
         ...layout(4, 3),
         normalization: { kind: "mean-std", mean: [0, 0], std: [1] },
       }),
-    /needs 3 mean and 3 positive std/,
+    /needs 3 \(or 1\) mean and positive std/,
   );
+  // A grey image replicated to RGB with one mean/std: the same as that value per channel.
+  const normalized = (mean: number[], std: number[]) => {
+    const out = new Float32Array(48);
+    fillBatch(out, source, [0], {
+      ...layout(4, 3),
+      normalization: { kind: "mean-std", mean, std },
+    });
+    return out;
+  };
+  assertAllClose(normalized([0.5], [0.25]), normalized([0.5, 0.5, 0.5], [0.25, 0.25, 0.25]));
   assert.throws(
     () => fillBatch(target, source, [0], layout(0)),
     /output height must be a positive integer/,

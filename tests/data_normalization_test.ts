@@ -67,7 +67,13 @@ Deno.test("train mean/std is computed from the training images only", () => {
   // A stored config survives a JSON round trip and is checked on the way back.
   const stored = JSON.parse(JSON.stringify(resolved));
   assert.deepEqual(checkNormalization(stored, 1), resolved);
-  assert.throws(() => checkNormalization(stored, 3), FerError);
+  // One grey mean/std serves every channel of an RGB input; two values for three channels do not.
+  const rgb = checkNormalization(stored, 3);
+  assert.deepEqual(rgb.kind === "mean-std" && rgb.mean, Array(3).fill(expected.mean[0]));
+  assert.throws(
+    () => checkNormalization({ kind: "mean-std", mean: [0.5, 0.5], std: [0.2, 0.2] }, 3),
+    FerError,
+  );
   assert.throws(
     () => checkNormalization({ kind: "mean-std", mean: [0.5], std: [0] }, 1),
     /positive std/,

@@ -141,10 +141,20 @@ Deno.test("bad names, options and shapes are usage errors that say what is valid
     () =>
       createModel("resnet18", {
         inputShape: [48, 48, 3],
-        normalization: { kind: "mean-std", mean: [0.5], std: [0.5] },
+        normalization: { kind: "mean-std", mean: [0.5, 0.5], std: [0.5, 0.5] },
       }),
-    /needs 3 mean and 3 positive std value\(s\)/,
+    /needs 3 \(or 1\) mean and positive std value\(s\)/,
   );
+  // One grey mean/std serves an RGB input (a grey image replicated), as torchvision broadcasts.
+  const rgb = createModel("adebo-selfbuilt", {
+    normalization: { kind: "mean-std", mean: [0.4907], std: [0.2099] },
+  });
+  assert.deepEqual(rgb.config.normalization, {
+    kind: "mean-std",
+    mean: [0.4907, 0.4907, 0.4907],
+    std: [0.2099, 0.2099, 0.2099],
+  });
+  rgb.dispose();
 });
 
 Deno.test("layer and weight names do not depend on what was built before", () => {

@@ -20,12 +20,12 @@ export function normalizationTransform(
   channels: number,
   maxValue = 255,
 ): ChannelTransform {
-  checkNormalization(normalization, channels);
+  const checked = checkNormalization(normalization, channels);
   const scale = new Float64Array(channels);
   const bias = new Float64Array(channels);
   for (let c = 0; c < channels; c++) {
-    const mean = normalization.kind === "scale" ? 0 : normalization.mean[c];
-    const std = normalization.kind === "scale" ? 1 : normalization.std[c];
+    const mean = checked.kind === "scale" ? 0 : checked.mean[c];
+    const std = checked.kind === "scale" ? 1 : checked.std[c];
     scale[c] = 1 / (maxValue * std);
     bias[c] = -mean / std;
   }

@@ -100,7 +100,8 @@ export function parseNormalization(text: string): NormalizationSpec {
 
 /**
  * Validates a normalisation read back from JSON (e.g. a run's config.json) for images with
- * `channels` channels, and returns it typed.
+ * `channels` channels, and returns it typed. One mean and std serve every channel (a grey dataset's
+ * statistics for a model that reads it replicated to RGB, as torchvision's Normalize broadcasts).
  */
 export function checkNormalization(value: unknown, channels: number): Normalization {
   const v = value as { kind?: unknown; mean?: unknown; std?: unknown; source?: unknown };
@@ -110,7 +111,9 @@ export function checkNormalization(value: unknown, channels: number): Normalizat
       Array.isArray(x) && x.every((n) => typeof n === "number" && Number.isFinite(n))
         ? x as number[]
         : undefined;
-    const mean = list(v.mean), std = list(v.std);
+    const perChannel = (x: number[] | undefined) =>
+      x?.length === 1 && channels > 1 ? Array<number>(channels).fill(x[0]) : x;
+    const mean = perChannel(list(v.mean)), std = perChannel(list(v.std));
     if (
       mean && std && mean.length === channels && std.length === channels && std.every((s) => s > 0)
     ) {
@@ -121,8 +124,9 @@ export function checkNormalization(value: unknown, channels: number): Normalizat
         ...(typeof v.source === "string" ? { source: v.source } : {}),
       };
     }
+    const count = channels === 1 ? "1" : `${channels} (or 1)`;
     throw new FerError(
-      `mean-std normalisation needs ${channels} mean and ${channels} positive std value(s), got ` +
+      `mean-std normalisation needs ${count} mean and positive std value(s), got ` +
         JSON.stringify({ mean: v.mean, std: v.std }),
     );
   }

@@ -144,8 +144,10 @@ export function resolveConfig(spec: ModelSpec, options: CreateModelOptions = {})
   if (merged.batchNorm !== undefined && typeof merged.batchNorm !== "boolean") {
     throw new UsageError(`${name}: option batchNorm must be true or false`);
   }
-  const normalization = defined.normalization ?? spec.normalization(inputShape[2]);
-  checkNormalization(normalization, inputShape[2]);
+  const normalization = checkNormalization(
+    defined.normalization ?? spec.normalization(inputShape[2]),
+    inputShape[2],
+  );
   const config: ModelConfig = {
     ...merged,
     inputShape,
