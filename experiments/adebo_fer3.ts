@@ -12,6 +12,7 @@ import {
   limited,
   markdownTable,
   nesterov,
+  RUN_REPORTS_ARE_LOCAL,
   runConfig,
   sgd,
 } from "./parts.ts";
@@ -127,7 +128,7 @@ export const adeboFer3: Experiment = {
       "first-layer filters (and a t-SNE map of the test embeddings) in their run reports: " +
       bestTwo(outcomes).map((key) => `[${key}](${context.link(`${key}/report.html`)})`)
         .join(", ") +
-      ".",
+      ` ${RUN_REPORTS_ARE_LOCAL}.`,
     ].join("\n");
   },
 };

@@ -31,6 +31,7 @@ import {
   fixedEpochs,
   limited,
   markdownTable,
+  RUN_REPORTS_ARE_LOCAL,
   runConfig,
 } from "./parts.ts";
 import type { Budget, Experiment, ExperimentRun, RunOutcome } from "./types.ts";
@@ -353,7 +354,8 @@ export const mobileFer3: Experiment = {
         ? [
           "",
           "ResNet18's t-SNE map of the test embeddings, confusion matrix and ROC curves are in " +
-          `its run report: [resnet18/report.html](${context.link("resnet18/report.html")}).`,
+          `its run report: [resnet18/report.html](${context.link("resnet18/report.html")}) ` +
+          `${RUN_REPORTS_ARE_LOCAL}.`,
         ]
         : []),
     ].join("\n");

@@ -111,6 +111,10 @@ export function runConfig(parts: {
   };
 }
 
+/** Said where a section links run reports, which only exist where the command ran. */
+export const RUN_REPORTS_ARE_LOCAL = "(run reports are written by the command into its run " +
+  "folders and are not in the repository: they show dataset images)";
+
 /** "0.6512" or "–" for a missing number. */
 export function fixed(value: number | null | undefined, digits = 4): string {
   return value === null || value === undefined || Number.isNaN(value) ? "–" : value.toFixed(digits);

@@ -271,7 +271,15 @@ export async function runExperiment(
   // Reports may build models (to count MACs), so a backend must run even when every run was
   // finished before and nothing trained this time.
   await ensureReportBackend(options.backend);
-  await writeFigureFiles(await experiment.figures?.(outcomes, options.budget) ?? [], dir, false);
+  const figures = await experiment.figures?.(outcomes, options.budget) ?? [];
+  await writeFigureFiles(figures, dir, false);
+  // The run folders are not in the repository (they hold dataset images); the figures are plots
+  // only, so the reproduction doc gets its own copies, committed next to it.
+  const docFigures = options.reproductionDoc && figures.length > 0
+    ? join(dirname(options.reproductionDoc), "reproduction", `${experiment.name}-${options.budget}`)
+    : undefined;
+  if (docFigures) await writeFigureFiles(figures, docFigures, false);
+  const figureFiles = new Set(figures.map((figure) => `${figure.id}.svg`));
   const command = `deno task experiment ${experiment.name} --budget ${options.budget}` +
     (options.backend ? ` --backend ${options.backend}` : "") +
     (options.timeLimitMinutes ? ` --time-limit ${options.timeLimitMinutes}` : "");
@@ -281,10 +289,11 @@ export async function runExperiment(
     diverged,
     link: (path) => `${LINK_PLACEHOLDER}${path}${LINK_PLACEHOLDER}`,
   }, notStarted);
-  const sectionFor = (markdownFile: string) =>
+  const sectionFor = (markdownFile: string, figureDir = dir) =>
     section.replaceAll(
       new RegExp(`${LINK_PLACEHOLDER}(.*?)${LINK_PLACEHOLDER}`, "g"),
-      (_, path: string) => relative(dirname(markdownFile), join(dir, path)),
+      (_, path: string) =>
+        relative(dirname(markdownFile), join(figureFiles.has(path) ? figureDir : dir, path)),
     );
   const reportPath = join(dir, "report.md");
   await Deno.writeTextFile(reportPath, sectionFor(reportPath) + "\n");
@@ -292,7 +301,7 @@ export async function runExperiment(
     await updateReproductionDoc(
       options.reproductionDoc,
       `experiment:${experiment.name}:${options.budget}`,
-      sectionFor(options.reproductionDoc),
+      sectionFor(options.reproductionDoc, docFigures),
     );
   }
   print(`\n${sectionFor(reportPath)}`);

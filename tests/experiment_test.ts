@@ -119,8 +119,9 @@ Deno.test("a run initialises from an earlier run's folder; a diverging run is re
       report: (outcomes, _budget, context) =>
         `finished: ${outcomes.map((o) => o.run.key).join(", ")}; ` +
         `diverged: ${[...context.diverged.keys()].join(", ")}; ` +
-        `report at ${context.link("pretrain/report.html")}`,
+        `report at ${context.link("pretrain/report.html")}; figure at ${context.link("curve.svg")}`,
       reportedRuns: () => ["pretrain", "wild"],
+      figures: () => Promise.resolve([{ id: "curve", title: "Curve", caption: "", svg: "<svg/>" }]),
     };
     const lines: string[] = [];
     const doc = join(dir, "docs", "REPRODUCTION.md");
@@ -142,11 +143,17 @@ Deno.test("a run initialises from an earlier run's folder; a diverging run is re
       await Deno.readTextFile(join(runs, "report.md")),
       /finished: pretrain, finetune; diverged: wild; report at pretrain\/report\.html/,
     );
-    // The same section in another folder links relative to that folder.
+    // The same section in another folder links relative to that folder; figures (plots, unlike
+    // run folders, fit for the repository) are copied next to the doc.
     assert.match(
       await Deno.readTextFile(doc),
-      /report at \.\.\/tiny-quick\/pretrain\/report\.html/,
+      /report at \.\.\/tiny-quick\/pretrain\/report\.html; figure at reproduction\/tiny-quick\/curve\.svg/,
     );
+    assert.equal(
+      await Deno.readTextFile(join(dir, "docs", "reproduction", "tiny-quick", "curve.svg")),
+      "<svg/>",
+    );
+    assert.match(await Deno.readTextFile(join(runs, "report.md")), /figure at curve\.svg/);
 
     // Repeated: nothing trains again, and the diverged run stays diverged.
     lines.length = 0;
