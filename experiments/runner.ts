@@ -225,7 +225,6 @@ export async function runExperiment(
   const diverged = new Map<string, string>();
   const notStarted: string[] = [];
   // Like each run's fit, a call with a time limit always makes progress: its first training runs.
-  let trainedThisCall = false;
   const trainedKeys = new Set<string>();
   for (const [i, run] of runs.entries()) {
     const runDir = join(dir, run.key);
@@ -238,7 +237,7 @@ export async function runExperiment(
       continue;
     }
     let result = await readRunResult(runDir);
-    const outOfTime = deadline !== undefined && trainedThisCall && Date.now() >= deadline;
+    const outOfTime = deadline !== undefined && trainedKeys.size > 0 && Date.now() >= deadline;
     if (result && (!result.fit.timeLimitReached || outOfTime)) {
       print(`already ${result.fit.timeLimitReached ? "cut short" : "finished"} in ${runDir}`);
     } else if (outOfTime) {
@@ -248,7 +247,6 @@ export async function runExperiment(
     } else {
       // A run cut short by an earlier time limit continues from its checkpoint.
       const trained = await trainOrResume(run, runDir, dir, options, deadline, print);
-      trainedThisCall = true;
       trainedKeys.add(run.key);
       if ("diverged" in trained) {
         print(`${run.key} diverged: ${trained.diverged}`);
@@ -271,6 +269,29 @@ export async function runExperiment(
   // Reports may build models (to count MACs), so a backend must run even when every run was
   // finished before and nothing trained this time.
   await ensureReportBackend(options.backend);
+  await writeSections(experiment, options, dir, outcomes, {
+    diverged,
+    notStarted,
+    print,
+  });
+  return outcomes;
+}
+
+/**
+ * Writes the experiment's figures and its section (the paper's numbers next to ours) into the
+ * experiment folder's report.md and the reproduction doc, and prints it.
+ */
+async function writeSections(
+  experiment: Experiment,
+  options: ExperimentOptions,
+  dir: string,
+  outcomes: readonly RunOutcome[],
+  { diverged, notStarted, print }: {
+    diverged: ReadonlyMap<string, string>;
+    notStarted: readonly string[];
+    print: (line: string) => void;
+  },
+) {
   const figures = await experiment.figures?.(outcomes, options.budget) ?? [];
   await writeFigureFiles(figures, dir, false);
   // The run folders are not in the repository (they hold dataset images); the figures are plots
@@ -305,5 +326,4 @@ export async function runExperiment(
     );
   }
   print(`\n${sectionFor(reportPath)}`);
-  return outcomes;
 }
