@@ -2,6 +2,7 @@
  * Mondal et al.: three Keras Sequential CNNs of increasing depth on FER2013 (7 classes, official
  * split), Adam, 10 epochs, no augmentation; their Table 3 lists train/validation loss and accuracy.
  */
+import { bestEpochOf, trainingCurvesFigure } from "../lib/report/mod.ts";
 import {
   adam,
   fer2013Official,
@@ -20,6 +21,8 @@ const MODELS = [
   { model: "mondal-improved", lr: 1e-3 },
   { model: "mondal-deep", lr: 1e-4 },
 ];
+
+const curvesId = (key: string) => `${key}-curves`;
 
 export const mondalFer7: Experiment = {
   name: "mondal-fer7",
@@ -42,11 +45,21 @@ export const mondalFer7: Experiment = {
       }),
     }));
   },
-  report(outcomes) {
+  async figures(outcomes) {
+    return await Promise.all(outcomes.map(async ({ run, result }) => ({
+      ...await trainingCurvesFigure(
+        result.history,
+        bestEpochOf(result.history, result.fit.monitor),
+      ),
+      id: curvesId(run.key),
+    })));
+  },
+  report(outcomes, _budget, context) {
     const rows = outcomes.map(({ run, result }) => {
       const last = result.history[result.history.length - 1];
       return [
         run.key,
+        `${result.history.length} of ${run.config.schedule.epochs}`,
         fixed(last?.loss),
         fixed(last?.accuracy),
         fixed(last?.val_loss),
@@ -60,9 +73,15 @@ export const mondalFer7: Experiment = {
       "are not transcribed here, so no side-by-side column is given for them.",
       "",
       markdownTable(
-        ["model", "train loss", "train acc", "val loss", "val acc", "PrivateTest acc"],
+        ["model", "epochs", "train loss", "train acc", "val loss", "val acc", "PrivateTest acc"],
         rows,
       ),
+      "",
+      "Loss and accuracy per epoch (training and PublicTest), as the paper plots them:",
+      ...outcomes.flatMap(({ run }) => [
+        "",
+        `![${run.key}: loss and accuracy per epoch](${context.link(`${curvesId(run.key)}.svg`)})`,
+      ]),
     ].join("\n");
   },
 };

@@ -8,6 +8,7 @@ import { historyCsv, parseHistoryCsv } from "../lib/train/mod.ts";
 import type { EpochLogs, RunResult } from "../lib/train/mod.ts";
 import { EXPERIMENTS, getExperiment, runExperiment } from "../experiments/mod.ts";
 import { mobileFer3 } from "../experiments/mobile_fer3.ts";
+import { mondalFer7 } from "../experiments/mondal_fer7.ts";
 import {
   fer2013Official,
   fixed,
@@ -330,6 +331,28 @@ Deno.test("mobile-fer3 report: Table 2 at the run's input size, the sweep with N
   for (const label of ["1e-3", "1e-5", "Validation accuracy", "Validation loss"]) {
     assert.ok(figures[0].svg.includes(label), label);
   }
+});
+
+Deno.test("mondal-fer7 report: epochs run of scheduled, last-epoch numbers, one curves figure per model", async () => {
+  // A paper run cut short after 3 of its 10 epochs, and the two others not started.
+  const [shallow] = mondalFer7.runs("paper");
+  const history = [0.3, 0.4, 0.45].map((v) => ({ val_accuracy: v, val_loss: 2 - v, loss: 1.5 }));
+  const outcomes = [{ run: shallow, result: fakeResult(6, history, FER2013_CLASSES) }];
+  const report = mondalFer7.report(outcomes, "paper", {
+    link: (path) => `LINK/${path}`,
+    diverged: new Map(),
+  });
+  assert.match(
+    report,
+    /\| mondal-shallow \| 3 of 10 \| 1\.5000 \| 0\.5000 \| 1\.5500 \| 0\.4500 \| 0\.6000 \|/,
+  );
+  assert.match(
+    report,
+    /!\[mondal-shallow: loss and accuracy per epoch\]\(LINK\/mondal-shallow-curves\.svg\)/,
+  );
+  const figures = await mondalFer7.figures!(outcomes, "paper");
+  assert.deepEqual(figures.map((f) => f.id), ["mondal-shallow-curves"]);
+  assert.match(figures[0].svg, /^<svg/);
 });
 
 Deno.test("a NaN validation loss (a diverging sweep rate) survives history.csv", () => {
