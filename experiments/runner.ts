@@ -28,6 +28,8 @@ export interface ExperimentOptions {
    * started, and the same command again continues where it stopped.
    */
   readonly timeLimitMinutes?: number;
+  /** Train nothing: rewrite the section from the runs already in the folder. */
+  readonly reportOnly?: boolean;
   readonly progress: ProgressMode;
   readonly print?: (line: string) => void;
 }
@@ -127,18 +129,19 @@ const QUICK_CAVEAT = "The quick budget is a small fraction of the paper's comput
   "real data, and a large gap to the paper means under-training, not that the recipe cannot " +
   "reach the paper's number. Only the paper budget compares with the paper.";
 
-/** What a time limit left undone, in words; empty when it cut nothing. */
-function timeLimitNote(outcomes: readonly RunOutcome[], notStarted: readonly string[]): string {
+/** What the budget still lacks (runs cut by a time limit, runs not trained), in words. */
+function incompleteNote(outcomes: readonly RunOutcome[], notStarted: readonly string[]): string {
   const cut = outcomes.filter(({ result }) => result.fit.timeLimitReached)
     .map(({ run, result }) => `${run.key} (${result.fit.timeLimitReached})`);
-  if (cut.length === 0 && notStarted.length === 0) return "";
-  return [
-    "**Cut short by the time limit**, so this is less than the budget above:",
+  const parts = [
     ...(cut.length
-      ? [`stopped early and evaluated on its best epoch so far: ${cut.join(", ")}`]
+      ? [`stopped by a time limit and evaluated on the best epoch so far: ${cut.join(", ")}`]
       : []),
-    ...(notStarted.length ? [`not started: ${notStarted.join(", ")}`] : []),
-  ].join("; ") + ". The same command again continues where it stopped.";
+    ...(notStarted.length ? [`not trained yet: ${notStarted.join(", ")}`] : []),
+  ];
+  if (parts.length === 0) return "";
+  return `**Incomplete**, so this is less than the budget above: ${parts.join("; ")}. The same ` +
+    "command again continues where it stopped.";
 }
 
 /** The Markdown section for one experiment and budget. */
@@ -150,7 +153,7 @@ export function reproductionSection(
   context: ReportContext,
   notStarted: readonly string[] = [],
 ): string {
-  const cut = timeLimitNote(outcomes, notStarted);
+  const cut = incompleteNote(outcomes, notStarted);
   return [
     `## ${experiment.name} (${budget} budget)`,
     "",
@@ -237,11 +240,14 @@ export async function runExperiment(
       continue;
     }
     let result = await readRunResult(runDir);
-    const outOfTime = deadline !== undefined && trainedKeys.size > 0 && Date.now() >= deadline;
-    if (result && (!result.fit.timeLimitReached || outOfTime)) {
+    const trainNothing = options.reportOnly ||
+      (deadline !== undefined && trainedKeys.size > 0 && Date.now() >= deadline);
+    if (result && (!result.fit.timeLimitReached || trainNothing)) {
       print(`already ${result.fit.timeLimitReached ? "cut short" : "finished"} in ${runDir}`);
-    } else if (outOfTime) {
-      print(`time limit reached: ${run.key} not started`);
+    } else if (trainNothing) {
+      print(
+        `${options.reportOnly ? "--report-only" : "time limit reached"}: ${run.key} not trained`,
+      );
       notStarted.push(run.key);
       continue;
     } else {

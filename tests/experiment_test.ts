@@ -188,13 +188,18 @@ Deno.test("a time limit cuts an experiment short, says so, and the same command 
     assert.match(report, /--time-limit 0\.000001/);
     assert.match(
       report,
-      /Cut short by the time limit.*first \(time limit reached after epoch 1 of 2\); not started: second/,
+      /Incomplete.*: stopped by .* first \(time limit reached after epoch 1 of 2\); not trained yet: second\./,
     );
+
+    // --report-only rewrites the section and trains nothing.
+    const same = await runExperiment(tiny, { ...quiet(dir, lines), reportOnly: true });
+    assert.deepEqual(same.map((o) => o.result.history.length), [1]);
+    assert.ok(lines.some((l) => /--report-only: second not trained/.test(l)));
 
     const done = await runExperiment(tiny, quiet(dir, lines));
     assert.deepEqual(done.map((o) => o.result.history.length), [2, 2]);
     const again = await Deno.readTextFile(join(dir, "tiny-quick", "report.md"));
-    assert.doesNotMatch(again, /Cut short/);
+    assert.doesNotMatch(again, /Incomplete/);
     assert.match(again, /first: 2 epochs; second: 2 epochs/);
   });
 });

@@ -46,6 +46,10 @@ export const experimentCommand = defineCommand({
       description: "Markdown file whose section for this experiment is rewritten",
     },
     "time-limit": TIME_LIMIT_OPTION,
+    "report-only": {
+      type: "boolean",
+      description: "Train nothing: rewrite the tables and figures from the runs already there",
+    },
     quiet: { type: "boolean", description: "No progress bar, epoch lines only" },
   },
   async run({ options, positionals }) {
@@ -79,6 +83,7 @@ export const experimentCommand = defineCommand({
       root: options.out,
       reproductionDoc: options.doc,
       timeLimitMinutes: options["time-limit"],
+      reportOnly: options["report-only"],
       progress: defaultProgressMode(options.quiet),
     });
     return 0;
