@@ -228,7 +228,9 @@ export async function runExperiment(
   const diverged = new Map<string, string>();
   const notStarted: string[] = [];
   // Like each run's fit, a call with a time limit always makes progress: its first training runs.
+  // A later one starts only if an epoch as long as the longest trained so far still fits.
   const trainedKeys = new Set<string>();
+  let longestEpochMs = 0;
   for (const [i, run] of runs.entries()) {
     const runDir = join(dir, run.key);
     print(`\n== ${experiment.name} run ${i + 1}/${runs.length}: ${run.key}`);
@@ -241,7 +243,7 @@ export async function runExperiment(
     }
     let result = await readRunResult(runDir);
     const trainNothing = options.reportOnly ||
-      (deadline !== undefined && trainedKeys.size > 0 && Date.now() >= deadline);
+      (deadline !== undefined && trainedKeys.size > 0 && Date.now() + longestEpochMs > deadline);
     if (result && (!result.fit.timeLimitReached || trainNothing)) {
       print(`already ${result.fit.timeLimitReached ? "cut short" : "finished"} in ${runDir}`);
     } else if (trainNothing) {
@@ -254,6 +256,9 @@ export async function runExperiment(
       // A run cut short by an earlier time limit continues from its checkpoint.
       const trained = await trainOrResume(run, runDir, dir, options, deadline, print);
       trainedKeys.add(run.key);
+      for (const logs of "diverged" in trained ? [] : trained.history) {
+        longestEpochMs = Math.max(longestEpochMs, logs.seconds * 1000);
+      }
       if ("diverged" in trained) {
         print(`${run.key} diverged: ${trained.diverged}`);
         diverged.set(run.key, trained.diverged);

@@ -201,6 +201,13 @@ Deno.test("a time limit cuts an experiment short, says so, and the same command 
     const again = await Deno.readTextFile(join(dir, "tiny-quick", "report.md"));
     assert.doesNotMatch(again, /Incomplete/);
     assert.match(again, /first: 2 epochs; second: 2 epochs/);
+
+    // A limit with room for everything changes nothing.
+    const roomy = { ...quiet(join(dir, "roomy"), lines), timeLimitMinutes: 60 };
+    assert.deepEqual((await runExperiment(tiny, roomy)).map((o) => o.result.history.length), [
+      2,
+      2,
+    ]);
   });
 });
 
