@@ -185,20 +185,20 @@ export async function updateReproductionDoc(path: string, key: string, section: 
 }
 
 /**
- * Trains `run` into `runDir`, or resumes it when a checkpoint is there. Returns the result, or the
- * reason when a run that may diverge did.
+ * Trains `run` (as `config`, its resolved config) into `runDir`, or resumes it when a checkpoint
+ * is there. Returns the result, or the reason when a run that may diverge did.
  */
 async function trainOrResume(
   run: ExperimentRun,
+  config: RunConfig,
   runDir: string,
-  dir: string,
   options: ExperimentOptions,
   deadline: number | undefined,
   print: (line: string) => void,
 ): Promise<RunResult | { diverged: string }> {
   const interrupted = existsSync(join(runDir, "checkpoint", "state.json"));
   try {
-    return await trainRun(resolvedConfig(run, options, dir), {
+    return await trainRun(config, {
       exactDir: interrupted ? undefined : runDir,
       resume: interrupted ? runDir : undefined,
       deadline,
@@ -234,7 +234,8 @@ export async function runExperiment(
   for (const [i, run] of runs.entries()) {
     const runDir = join(dir, run.key);
     print(`\n== ${experiment.name} run ${i + 1}/${runs.length}: ${run.key}`);
-    await checkSameRecipe(runDir, resolvedConfig(run, options, dir));
+    const config = resolvedConfig(run, options, dir);
+    await checkSameRecipe(runDir, config);
     const earlier = await Deno.readTextFile(join(runDir, DIVERGED_FILE)).catch(() => undefined);
     if (earlier !== undefined) {
       print(`diverged earlier (${runDir}): ${earlier.trim()}`);
@@ -254,7 +255,7 @@ export async function runExperiment(
       continue;
     } else {
       // A run cut short by an earlier time limit continues from its checkpoint.
-      const trained = await trainOrResume(run, runDir, dir, options, deadline, print);
+      const trained = await trainOrResume(run, config, runDir, options, deadline, print);
       trainedKeys.add(run.key);
       for (const logs of "diverged" in trained ? [] : trained.history) {
         longestEpochMs = Math.max(longestEpochMs, logs.seconds * 1000);

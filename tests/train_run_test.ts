@@ -38,15 +38,23 @@ async function assertSameTraining(resumed: string, full: string) {
   );
 }
 
-const TRAIN_ARGS = ["--epochs", "2", "--batch-size", "16", "--backend", "wasm", "--quiet"];
+/** `fer train` of mondal-shallow on `csv` into `out`: 2 quiet epochs of batch 16 on wasm. */
+const trainArgs = (csv: string, out: string, ...extra: string[]) => [
+  "train",
+  "mondal-shallow",
+  "--data",
+  csv,
+  "--out",
+  out,
+  ...["--epochs", "2", "--batch-size", "16", "--backend", "wasm", "--quiet"],
+  ...extra,
+];
 
 Deno.test("fer train writes a complete run folder and fer eval reproduces its test metrics", async () => {
   await withTempDir(async (dir) => {
     const csv = await tinyFer2013(dir);
     const run = `${dir}/run`;
-    const trained = await captureStdout(() =>
-      main(["train", "mondal-shallow", "--data", csv, "--out", run, "--seed", "1", ...TRAIN_ARGS])
-    );
+    const trained = await captureStdout(() => main(trainArgs(csv, run, "--seed", "1")));
     assert.equal(trained.code, 0, trained.out);
     assert.match(trained.out, /Backend: /);
     assert.match(trained.out, /Test \(35 images, no TTA\): accuracy/);
@@ -84,16 +92,7 @@ Deno.test("a run killed with SIGKILL mid-epoch resumes to the same history", asy
       "run",
       "-A",
       "cli/main.ts",
-      "train",
-      "mondal-shallow",
-      "--data",
-      csv,
-      "--out",
-      out,
-      "--checkpoint-every",
-      "3",
-      "--no-report",
-      ...TRAIN_ARGS,
+      ...trainArgs(csv, out, "--checkpoint-every", "3", "--no-report"),
     ];
     const full = `${dir}/full`;
     const uninterrupted = await new Deno.Command(Deno.execPath(), { args: args(full) }).output();
@@ -137,19 +136,7 @@ Deno.test("--time-limit ends a run after an epoch on its best weights; --resume 
   await withTempDir(async (dir) => {
     const csv = await tinyFer2013(dir);
     const train = (out: string, ...extra: string[]) =>
-      captureStdout(() =>
-        main([
-          "train",
-          "mondal-shallow",
-          "--data",
-          csv,
-          "--out",
-          out,
-          "--no-report",
-          ...TRAIN_ARGS,
-          ...extra,
-        ])
-      );
+      captureStdout(() => main(trainArgs(csv, out, "--no-report", ...extra)));
     // A limit with room for the whole schedule changes nothing.
     const full = `${dir}/full`;
     const roomy = await train(full, "--time-limit", "60");

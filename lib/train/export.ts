@@ -4,6 +4,7 @@
  * loads anywhere), and card.json for people to read (torchvision-style weight metadata) with the
  * test scores and confusion matrices with and without TTA and the commands that reproduce them.
  */
+import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import { FerError } from "../errors.ts";
 import type { EvaluationMetrics } from "../metrics/mod.ts";
@@ -39,10 +40,6 @@ function testScore(metrics: EvaluationMetrics, splitName: string) {
   };
 }
 
-async function hasModel(dir: string): Promise<boolean> {
-  return await Deno.stat(modelJsonPath(dir)).then(() => true, () => false);
-}
-
 /** Copies `runDir`'s model to `outDir` and writes its card.json; see the module comment. */
 export async function exportRunModel(
   runDir: string,
@@ -60,7 +57,7 @@ export async function exportRunModel(
   if (!result.metrics) {
     throw new FerError(`${runDir} has no test-split metrics: a shipped model must report them`);
   }
-  if (!options.force && await hasModel(outDir)) {
+  if (!options.force && existsSync(modelJsonPath(outDir))) {
     throw new FerError(`${outDir} already holds a model: pass --force to replace it`);
   }
   const embedded = await readModelCard(folder.modelDir);
