@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { FerError, UsageError } from "../lib/errors.ts";
 import {
   initBackend,
+  probeOneDnn,
   profileSteps,
   timeSteps,
   wasmTrainingKernelNames,
@@ -48,18 +49,20 @@ Deno.test("a second wasm thread count cannot start, and says so", async () => {
   assert.match(info.notes.join(), /already runs with 2 thread/);
 });
 
-Deno.test("auto picks a hardware GPU or else wasm, and says why", async () => {
+Deno.test("auto picks a hardware GPU, else onednn where oneDNN loads, else wasm; says why", async () => {
   const info = await initBackend("auto");
   assert.ok(info.name === "wasm" || info.name === "webgpu");
   assert.ok(info.notes.some((note) => note.startsWith("auto: ")), info.notes.join());
   if (info.name === "webgpu") assert.ok(info.adapter);
+  else if (probeOneDnn(2).available) assert.match(info.convolutions ?? "", /^oneDNN 2\./);
+  else assert.match(info.notes.join(), /onednn: /);
 });
 
 Deno.test("bad choices and options are errors that say why", async () => {
   await assert.rejects(
     () => initBackend("gpu" as "auto"),
     (e: unknown) =>
-      e instanceof UsageError && /Valid choices: auto, webgpu, wasm, cpu/.test(e.message),
+      e instanceof UsageError && /Valid choices: auto, webgpu, onednn, wasm, cpu/.test(e.message),
   );
   await assert.rejects(
     () => initBackend("wasm", { threads: 0 }),

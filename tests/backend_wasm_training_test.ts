@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { maxScaledDifference, seededValues, valuesOn } from "../lib/backend/mod.ts";
 import { initBackend } from "../lib/backend/init.ts";
+import { probeOneDnn } from "../lib/backend/onednn/library.ts";
 import { syntheticBatch, trainingStep } from "../lib/train/step.ts";
 
 await initBackend("wasm", { threads: 1 });
@@ -206,7 +207,8 @@ async function train(
   return { losses, weights, tensorCounts };
 }
 
-Deno.test("a tiny conv net trains to the same losses and weights on wasm and cpu", async () => {
+/** Trains the tiny net on the current wasm kernels and on cpu: same losses, weights, no leaks. */
+async function assertTrainsLikeCpu(): Promise<void> {
   for (const [name, makeOptimizer] of optimizers) {
     const model = tinyConvNet();
     const initial = model.getWeights().map((w) => tf.clone(w));
@@ -231,4 +233,20 @@ Deno.test("a tiny conv net trains to the same losses and weights on wasm and cpu
     model.dispose();
   }
   await tf.setBackend("wasm");
+}
+
+Deno.test("a tiny conv net trains to the same losses and weights on wasm and cpu", async () => {
+  await initBackend("wasm", { threads: 1 });
+  await assertTrainsLikeCpu();
+});
+
+const oneDnn = probeOneDnn(1);
+Deno.test({
+  name: "... and on onednn (oneDNN convolutions)",
+  ignore: !oneDnn.available,
+  fn: async () => {
+    await initBackend("onednn", { threads: 1 });
+    await assertTrainsLikeCpu();
+    await initBackend("wasm", { threads: 1 });
+  },
 });

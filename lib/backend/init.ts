@@ -4,10 +4,13 @@
  * - `webgpu`: a real GPU through Deno's WebGPU (our factory, see webgpu.ts).
  * - `wasm`: XNNPACK with SIMD, threaded where possible (threaded_module.ts), plus the kernels
  *   training needs (wasm/training_kernels.ts). The fast CPU path.
+ * - `onednn`: wasm with its convolutions run by oneDNN (Debian's libdnnl2) through Deno's FFI, on
+ *   the same wasm-heap tensors (onednn/kernels.ts): 2-5× faster convolutions than XNNPACK here.
  * - `cpu`: tfjs's plain JavaScript kernels, ~100× slower than wasm on convolutions; a reference.
  *   Its filter gradient is ours (cpu/conv2d_backprop_filter.ts), equal and much faster.
- * - `auto`: WebGPU when Deno offers a hardware adapter, else wasm. Software adapters (llvmpipe,
- *   lavapipe) are slower than wasm and never chosen automatically.
+ * - `auto`: WebGPU when Deno offers a hardware adapter, else onednn when oneDNN can be opened, else
+ *   wasm. Software adapters (llvmpipe, lavapipe) are slower than wasm and never chosen
+ *   automatically.
  */
 import * as tf from "@tensorflow/tfjs";
 import * as wasmBackend from "@tensorflow/tfjs-backend-wasm";
@@ -25,12 +28,14 @@ import {
 import { registerDenoWebGpuBackend, webGpuAdapter, webGpuFailure } from "./webgpu.ts";
 import { requestGpuAdapter } from "./gpu_adapter.ts";
 import { guardWasmAllocations } from "./wasm/memory_guard.ts";
+import { loadOneDnn } from "./onednn/library.ts";
+import { registerOneDnnKernels, unregisterOneDnnKernels } from "./onednn/kernels.ts";
 
 /** What a user can ask for. */
-export type BackendChoice = "auto" | "webgpu" | "wasm" | "cpu";
+export type BackendChoice = "auto" | "webgpu" | "onednn" | "wasm" | "cpu";
 
 /** The valid choices, for command-line options. */
-export const backendChoices: readonly BackendChoice[] = ["auto", "webgpu", "wasm", "cpu"];
+export const backendChoices: readonly BackendChoice[] = ["auto", "webgpu", "onednn", "wasm", "cpu"];
 
 /** Options for initBackend. */
 export interface BackendOptions {
@@ -50,6 +55,8 @@ export interface BackendInfo {
   readonly threads?: number;
   /** wasm: whether the SIMD build runs. */
   readonly simd?: boolean;
+  /** wasm: the library its convolutions run in instead of XNNPACK, e.g. "oneDNN 2.6.3". */
+  readonly convolutions?: string;
   /** Why the backend runs with less than was asked (e.g. threads that could not start). */
   readonly notes: readonly string[];
   /** One line for logs, e.g. "wasm (XNNPACK, SIMD, 2 threads)". */
@@ -92,6 +99,7 @@ async function startWasm(options: BackendOptions): Promise<BackendInfo> {
     throw new FerError(`wasm threads must be a positive integer, got ${requested}`);
   }
   const notes: string[] = [];
+  unregisterOneDnnKernels();
   registerWasmTrainingKernels();
   registerFusedBatchNormGradient();
   registerClipByValueGradient();
@@ -135,6 +143,20 @@ async function startWasm(options: BackendOptions): Promise<BackendInfo> {
   };
 }
 
+async function startOneDnn(options: BackendOptions): Promise<BackendInfo> {
+  const lib = loadOneDnn(options.threads ?? defaultThreads());
+  const wasm = await startWasm(options);
+  registerOneDnnKernels(lib);
+  const convolutions = `oneDNN ${lib.version}`;
+  return {
+    ...wasm,
+    convolutions,
+    description: `${
+      wasm.description.replace("wasm (", "wasm + onednn (")
+    }; convolutions in ${convolutions}`,
+  };
+}
+
 async function startWebGpu(): Promise<BackendInfo> {
   await registerDenoWebGpuBackend();
   let started = false;
@@ -160,7 +182,7 @@ async function startWebGpu(): Promise<BackendInfo> {
   };
 }
 
-/** Resolves `auto`: a hardware WebGPU adapter if Deno offers one, else wasm. */
+/** Resolves `auto` as far as WebGPU: a hardware adapter if Deno offers one, else a CPU backend. */
 async function resolveAuto(): Promise<{ choice: "webgpu" | "wasm"; why: string }> {
   const found = await requestGpuAdapter();
   if ("reason" in found) return { choice: "wasm", why: found.reason };
@@ -195,10 +217,20 @@ export async function initBackend(
         reason = `${why} failed: ${error.message}`;
       }
     }
+    if (!started) {
+      try {
+        started = await startOneDnn(options);
+      } catch (error) {
+        if (!(error instanceof FerError)) throw error;
+        reason = `${reason}; onednn: ${error.message}`;
+      }
+    }
     started ??= await startWasm(options);
     info = { ...started, notes: [...started.notes, `auto: ${reason}`] };
   } else if (choice === "webgpu") {
     info = await startWebGpu();
+  } else if (choice === "onednn") {
+    info = await startOneDnn(options);
   } else if (choice === "wasm") {
     info = await startWasm(options);
   } else {

@@ -1,6 +1,6 @@
 /**
  * Compute backends for TensorFlow.js in Deno: choosing and starting one (WebGPU, threaded SIMD
- * wasm with the kernels training needs, or plain cpu), measuring training throughput, profiling a
+ * wasm with the kernels training needs, the same with oneDNN convolutions, or plain cpu), measuring training throughput, profiling a
  * training step per kernel, and comparing results across backends.
  * @module
  */
@@ -28,4 +28,6 @@ export {
 } from "./profile.ts";
 export { backendDifference, maxScaledDifference, seededValues, valuesOn } from "./cross_check.ts";
 export { type GpuAdapterSummary, isSoftwareAdapter, requestGpuAdapter } from "./gpu_adapter.ts";
+export { probeOneDnn } from "./onednn/library.ts";
+export { oneDnnKernelNames } from "./onednn/kernels.ts";
 export { registerWasmTrainingKernels, wasmTrainingKernelNames } from "./wasm/training_kernels.ts";

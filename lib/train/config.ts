@@ -8,8 +8,8 @@ import type { OptimizerConfig } from "./optimizers.ts";
 import type { AugmentConfig } from "../augment/mod.ts";
 import type { NormalizationSpec, Protocol } from "../data/mod.ts";
 
-export const BACKEND_CHOICES = ["auto", "webgpu", "wasm", "cpu"] as const;
-export type BackendChoice = typeof BACKEND_CHOICES[number];
+import type { BackendChoice } from "../backend/mod.ts";
+export { type BackendChoice, backendChoices as BACKEND_CHOICES } from "../backend/mod.ts";
 
 export const TTA_CHOICES = ["none", "flip", "tencrop"] as const;
 export type TtaChoice = typeof TTA_CHOICES[number];

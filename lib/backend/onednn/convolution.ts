@@ -1,0 +1,349 @@
+/**
+ * oneDNN convolution primitives for tfjs's layouts: NHWC activations, HWIO filters (depthwise:
+ * [kh, kw, C, multiplier], i.e. C groups of `multiplier` output channels). Primitives are built
+ * once per shape and reused; each call only points their memory at the tensors of the moment.
+ */
+import type * as tf from "@tensorflow/tfjs";
+import {
+  anyLayoutDesc,
+  check,
+  CONVOLUTION_DESC_BYTES,
+  dims,
+  DNNL,
+  handleIn,
+  handleSlot,
+  memoryDesc,
+  type OneDnn,
+} from "./library.ts";
+
+/** What a convolution computes: tfjs's Conv2DInfo, depthwise or not. */
+export interface ConvolutionShape {
+  readonly info: tf.backend_util.Conv2DInfo;
+  readonly depthwise: boolean;
+}
+
+/** An activation oneDNN applies to the convolution's output in the same pass. */
+export interface FusedActivation {
+  readonly algorithm: number;
+  readonly alpha: number;
+  readonly beta: number;
+}
+
+type Pass = "forward" | "backwardData" | "backwardWeights";
+
+/**
+ * One ready convolution. Its filter lives in the layout oneDNN chose (blocked filters run 1.5-8×
+ * faster than plain ones here, depthwise most), so a reorder converts between that and tfjs's
+ * layout on every call: before the pass for the filter it reads, after it for the gradient it
+ * writes. Filters are small next to activations, which stay in place.
+ */
+interface Primitive {
+  /** Memory objects for the tensors of a call (the filter's in tfjs's layout), by argument. */
+  readonly tensors: ReadonlyMap<number, Deno.PointerValue>;
+  /** Primitives with their argument lists, run in order. */
+  readonly steps: ReadonlyArray<{ handle: Deno.PointerValue; args: BigUint64Array }>;
+  readonly implementation: string;
+}
+
+const cache = new Map<string, Primitive>();
+
+function descriptors(lib: OneDnn, { info, depthwise }: ConvolutionShape) {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c } = info;
+  const { outHeight: ho, outWidth: wo, outChannels: o } = info;
+  const kh = info.filterHeight, kw = info.filterWidth;
+  const src = memoryDesc(lib, [n, c, h, w], [h * w * c, 1, w * c, c]);
+  const dst = memoryDesc(lib, [n, o, ho, wo], [ho * wo * o, 1, wo * o, o]);
+  const multiplier = o / c;
+  // oneDNN's filter dims are [O, I, kh, kw], grouped [G, O/G, I/G, kh, kw]; the strides say
+  // where tfjs keeps each element.
+  const weightDims = depthwise ? [c, multiplier, 1, kh, kw] : [o, c, kh, kw];
+  const weights = memoryDesc(
+    lib,
+    weightDims,
+    depthwise ? [multiplier, 1, 1, kw * o, o] : [1, o, kw * c * o, c * o],
+  );
+  const bias = memoryDesc(lib, [o], [1]);
+  const pad = info.padInfo;
+  return {
+    src,
+    dst,
+    weights,
+    weightDims,
+    bias,
+    strides: dims([info.strideHeight, info.strideWidth]),
+    // oneDNN counts dilation from 0 (no gaps), tfjs from 1.
+    dilations: dims([info.dilationHeight - 1, info.dilationWidth - 1]),
+    padBefore: dims([pad.top, pad.left]),
+    padAfter: dims([pad.bottom, pad.right]),
+  };
+}
+
+function forwardDesc(
+  lib: OneDnn,
+  d: ReturnType<typeof descriptors>,
+  weights: Uint8Array,
+  withBias: boolean,
+): Uint8Array {
+  const desc = new Uint8Array(CONVOLUTION_DESC_BYTES);
+  check(
+    lib.symbols.dnnl_dilated_convolution_forward_desc_init(
+      desc,
+      DNNL.forwardTraining,
+      DNNL.convolutionDirect,
+      d.src,
+      weights,
+      withBias ? d.bias : null,
+      d.dst,
+      d.strides,
+      d.dilations,
+      d.padBefore,
+      d.padAfter,
+    ),
+    "convolution_forward_desc_init",
+  );
+  return desc;
+}
+
+function primitiveDesc(
+  lib: OneDnn,
+  desc: Uint8Array,
+  hint: Deno.PointerValue | null,
+  attributes: Deno.PointerValue | null = null,
+): Deno.PointerValue {
+  const slot = handleSlot();
+  check(
+    lib.symbols.dnnl_primitive_desc_create(slot, desc, attributes, lib.engine, hint),
+    "primitive_desc_create",
+  );
+  return handleIn(slot);
+}
+
+function activationAttributes(lib: OneDnn, activation: FusedActivation): Deno.PointerValue {
+  const postOps = handleSlot();
+  check(lib.symbols.dnnl_post_ops_create(postOps), "post_ops_create");
+  check(
+    lib.symbols.dnnl_post_ops_append_eltwise(
+      handleIn(postOps),
+      1,
+      activation.algorithm,
+      activation.alpha,
+      activation.beta,
+    ),
+    "post_ops_append_eltwise",
+  );
+  const attributes = handleSlot();
+  check(lib.symbols.dnnl_primitive_attr_create(attributes), "primitive_attr_create");
+  check(
+    lib.symbols.dnnl_primitive_attr_set_post_ops(handleIn(attributes), handleIn(postOps)),
+    "primitive_attr_set_post_ops",
+  );
+  return handleIn(attributes);
+}
+
+function implementationName(lib: OneDnn, primitiveDescHandle: Deno.PointerValue): string {
+  const slot = handleSlot();
+  check(
+    lib.symbols.dnnl_primitive_desc_query(primitiveDescHandle, DNNL.queryImplInfo, 0, slot),
+    "primitive_desc_query",
+  );
+  return new Deno.UnsafePointerView(handleIn(slot)!).getCString();
+}
+
+function createPrimitive(lib: OneDnn, primitiveDescHandle: Deno.PointerValue): Deno.PointerValue {
+  const slot = handleSlot();
+  check(lib.symbols.dnnl_primitive_create(slot, primitiveDescHandle), "primitive_create");
+  return handleIn(slot);
+}
+
+/** A memory object for `desc`; without `allocate`, its data pointer is set before each call. */
+function createMemory(lib: OneDnn, desc: Deno.PointerValue, allocate = false): Deno.PointerValue {
+  const slot = handleSlot();
+  const handle = allocate ? Deno.UnsafePointer.create(0xffffffffffffffffn) : null;
+  check(lib.symbols.dnnl_memory_create(slot, desc, lib.engine, handle), "memory_create");
+  return handleIn(slot);
+}
+
+function argumentList(args: ReadonlyArray<[number, Deno.PointerValue]>): BigUint64Array {
+  // dnnl_exec_arg_t is { int arg; dnnl_memory_t memory; }: 16 bytes on x86-64.
+  const list = new BigUint64Array(2 * args.length);
+  args.forEach(([arg, memory], i) => {
+    list[2 * i] = BigInt(arg);
+    list[2 * i + 1] = BigInt(Deno.UnsafePointer.value(memory));
+  });
+  return list;
+}
+
+function reorder(
+  lib: OneDnn,
+  from: Deno.PointerValue,
+  fromDesc: Deno.PointerValue,
+  to: Deno.PointerValue,
+  toDesc: Deno.PointerValue,
+) {
+  const slot = handleSlot();
+  check(
+    lib.symbols.dnnl_reorder_primitive_desc_create(
+      slot,
+      fromDesc,
+      lib.engine,
+      toDesc,
+      lib.engine,
+      null,
+    ),
+    "reorder_primitive_desc_create",
+  );
+  return {
+    handle: createPrimitive(lib, handleIn(slot)),
+    args: argumentList([[DNNL.arg.src, from], [DNNL.arg.dst, to]]),
+  };
+}
+
+function build(
+  lib: OneDnn,
+  shape: ConvolutionShape,
+  pass: Pass,
+  withBias: boolean,
+  activation: FusedActivation | undefined,
+): Primitive {
+  const d = descriptors(lib, shape);
+  const anyWeights = anyLayoutDesc(lib, d.weightDims);
+  const attributes = activation ? activationAttributes(lib, activation) : null;
+  const forward = primitiveDesc(lib, forwardDesc(lib, d, anyWeights, withBias), null, attributes);
+  let chosen = forward;
+  let activations: [number, Uint8Array][];
+  const weightsArg = pass === "backwardWeights" ? DNNL.arg.diffWeights : DNNL.arg.weights;
+  if (pass === "forward") {
+    activations = [[DNNL.arg.src, d.src], [DNNL.arg.dst, d.dst]];
+    if (withBias) activations.push([DNNL.arg.bias, d.bias]);
+  } else if (pass === "backwardData") {
+    const desc = new Uint8Array(CONVOLUTION_DESC_BYTES);
+    check(
+      lib.symbols.dnnl_dilated_convolution_backward_data_desc_init(
+        desc,
+        DNNL.convolutionDirect,
+        d.src,
+        anyWeights,
+        d.dst,
+        d.strides,
+        d.dilations,
+        d.padBefore,
+        d.padAfter,
+      ),
+      "convolution_backward_data_desc_init",
+    );
+    chosen = primitiveDesc(lib, desc, forward);
+    activations = [[DNNL.arg.diffSrc, d.src], [DNNL.arg.diffDst, d.dst]];
+  } else {
+    const desc = new Uint8Array(CONVOLUTION_DESC_BYTES);
+    check(
+      lib.symbols.dnnl_dilated_convolution_backward_weights_desc_init(
+        desc,
+        DNNL.convolutionDirect,
+        d.src,
+        anyWeights,
+        null,
+        d.dst,
+        d.strides,
+        d.dilations,
+        d.padBefore,
+        d.padAfter,
+      ),
+      "convolution_backward_weights_desc_init",
+    );
+    chosen = primitiveDesc(lib, desc, forward);
+    activations = [[DNNL.arg.src, d.src], [DNNL.arg.diffDst, d.dst]];
+  }
+  const tensors = new Map<number, Deno.PointerValue>();
+  for (const [arg, desc] of activations) {
+    tensors.set(arg, createMemory(lib, Deno.UnsafePointer.of(desc)));
+  }
+  const userWeightsDesc = Deno.UnsafePointer.of(d.weights);
+  const userWeights = createMemory(lib, userWeightsDesc);
+  tensors.set(weightsArg, userWeights);
+  const chosenWeightsDesc = lib.symbols.dnnl_primitive_desc_query_md(
+    chosen,
+    pass === "backwardWeights" ? DNNL.queryDiffWeights : DNNL.queryWeights,
+    0,
+  );
+  const weights = createMemory(lib, chosenWeightsDesc, true);
+  const convolution = {
+    handle: createPrimitive(lib, chosen),
+    args: argumentList(
+      [...tensors].map(([arg, memory]) => [arg, arg === weightsArg ? weights : memory]),
+    ),
+  };
+  const steps = pass === "backwardWeights"
+    ? [convolution, reorder(lib, weights, chosenWeightsDesc, userWeights, userWeightsDesc)]
+    : [reorder(lib, userWeights, userWeightsDesc, weights, chosenWeightsDesc), convolution];
+  return { tensors, steps, implementation: implementationName(lib, chosen) };
+}
+
+/** The primitive for this shape and pass, built on first use. */
+function primitiveFor(
+  lib: OneDnn,
+  shape: ConvolutionShape,
+  pass: Pass,
+  withBias = false,
+  activation?: FusedActivation,
+): Primitive {
+  const { info, depthwise } = shape;
+  const key = JSON.stringify([
+    pass,
+    depthwise,
+    withBias,
+    activation ?? null,
+    info.inShape,
+    info.outShape,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    info.padInfo,
+  ]);
+  let primitive = cache.get(key);
+  if (!primitive) {
+    primitive = build(lib, shape, pass, withBias, activation);
+    cache.set(key, primitive);
+  }
+  return primitive;
+}
+
+/** Runs one pass; `data` maps each argument (DNNL.arg) to a view of its tensor's memory. */
+export function runConvolution(
+  lib: OneDnn,
+  shape: ConvolutionShape,
+  pass: Pass,
+  data: ReadonlyMap<number, ArrayBufferView>,
+  activation?: FusedActivation,
+): void {
+  const primitive = primitiveFor(lib, shape, pass, data.has(DNNL.arg.bias), activation);
+  for (const [arg, memory] of primitive.tensors) {
+    const view = data.get(arg);
+    if (view === undefined) throw new Error(`oneDNN convolution: no data for argument ${arg}`);
+    check(
+      lib.symbols.dnnl_memory_set_data_handle(memory, Deno.UnsafePointer.of(view)),
+      "memory_set_data_handle",
+    );
+  }
+  for (const step of primitive.steps) {
+    check(
+      lib.symbols.dnnl_primitive_execute(step.handle, lib.stream, step.args.length / 2, step.args),
+      "primitive_execute",
+    );
+  }
+  check(lib.symbols.dnnl_stream_wait(lib.stream), "stream_wait");
+}
+
+/** The oneDNN implementation (e.g. "x64:gemm:jit") each pass of this shape runs, for profiles. */
+export function convolutionImplementations(
+  lib: OneDnn,
+  shape: ConvolutionShape,
+): Record<Pass, string> {
+  return {
+    forward: primitiveFor(lib, shape, "forward").implementation,
+    backwardData: primitiveFor(lib, shape, "backwardData").implementation,
+    backwardWeights: primitiveFor(lib, shape, "backwardWeights").implementation,
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * The onednn backend: the wasm backend with its convolutions (forward, both gradients, depthwise
+ * too) run by oneDNN on the same wasm-heap tensors. Each kernel falls back to the wasm kernel it
+ * replaces for what it does not cover (NCHW, PReLU, an unusual bias shape, empty tensors), so
+ * every model that trains on wasm trains here.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { KernelArgs, WasmHeapBackend } from "../wasm/kernel_call.ts";
+import { DNNL, type OneDnn } from "./library.ts";
+import { type ConvolutionShape, type FusedActivation, runConvolution } from "./convolution.ts";
+
+type Conv4D = [number, number, number, number];
+
+function channelsLast(dataFormat: unknown): boolean {
+  return dataFormat === undefined || dataFormat === "NHWC" || dataFormat === "channelsLast";
+}
+
+function heap(backend: tf.KernelBackend, info: tf.TensorInfo): Float32Array {
+  return (backend as WasmHeapBackend).typedArrayFromHeap(info) as Float32Array;
+}
+
+function output(backend: tf.KernelBackend, shape: number[]): tf.TensorInfo {
+  return (backend as WasmHeapBackend).makeOutput(shape, "float32");
+}
+
+function isEmpty(...infos: tf.TensorInfo[]): boolean {
+  return infos.some((info) => info.shape.some((size) => size === 0));
+}
+
+/** tfjs's fused activations that oneDNN can apply as a post-op; undefined: none needed. */
+function fusedActivation(
+  activation: string | undefined,
+  leakyreluAlpha: number | undefined,
+): FusedActivation | undefined | "unsupported" {
+  const { relu, elu, logistic, clip } = DNNL.eltwise;
+  switch (activation ?? "linear") {
+    case "linear":
+      return undefined;
+    case "relu":
+      return { algorithm: relu, alpha: 0, beta: 0 };
+    case "relu6":
+      return { algorithm: clip, alpha: 0, beta: 6 };
+    case "elu":
+      return { algorithm: elu, alpha: 1, beta: 0 };
+    case "leakyrelu":
+      return { algorithm: relu, alpha: leakyreluAlpha ?? 0.2, beta: 0 };
+    case "sigmoid":
+      return { algorithm: logistic, alpha: 0, beta: 0 };
+    default:
+      return "unsupported";
+  }
+}
+
+type OneDnnKernel = (lib: OneDnn, args: KernelArgs) => tf.TensorInfo | undefined;
+
+function forwardKernel(depthwise: boolean, fused: boolean): OneDnnKernel {
+  return (lib, { inputs, backend, attrs }) => {
+    const { x, filter, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo>;
+    const a = attrs as unknown as tf.FusedConv2DAttrs;
+    if (!channelsLast(a.dataFormat) || isEmpty(x, filter) || preluActivationWeights) return;
+    const activation = fused ? fusedActivation(a.activation, a.leakyreluAlpha) : undefined;
+    if (activation === "unsupported") return;
+    const outChannels = depthwise ? filter.shape[2] * filter.shape[3] : filter.shape[3];
+    const biasSize = bias ? bias.shape.reduce((product, size) => product * size, 1) : 0;
+    if (bias && biasSize !== outChannels) return;
+    const shape: ConvolutionShape = {
+      depthwise,
+      info: tf.backend_util.computeConv2DInfo(
+        x.shape as Conv4D,
+        filter.shape as Conv4D,
+        a.strides,
+        a.dilations ?? 1,
+        a.pad,
+        a.dimRoundingMode,
+        depthwise,
+      ),
+    };
+    const y = output(backend, shape.info.outShape);
+    const data = new Map<number, Float32Array>([
+      [DNNL.arg.src, heap(backend, x)],
+      [DNNL.arg.weights, heap(backend, filter)],
+      [DNNL.arg.dst, heap(backend, y)],
+    ]);
+    if (bias) data.set(DNNL.arg.bias, heap(backend, bias));
+    runConvolution(lib, shape, "forward", data, activation);
+    return y;
+  };
+}
+
+function backpropInputKernel(depthwise: boolean): OneDnnKernel {
+  return (lib, { inputs, backend, attrs }) => {
+    const { dy, filter } = inputs as Record<string, tf.TensorInfo>;
+    const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
+    if (!channelsLast((a as { dataFormat?: string }).dataFormat) || isEmpty(dy, filter)) return;
+    const shape: ConvolutionShape = {
+      depthwise,
+      info: tf.backend_util.computeConv2DInfo(
+        a.inputShape as Conv4D,
+        filter.shape as Conv4D,
+        a.strides,
+        a.dilations ?? 1,
+        a.pad,
+        a.dimRoundingMode,
+        depthwise,
+      ),
+    };
+    const dx = output(backend, a.inputShape);
+    runConvolution(
+      lib,
+      shape,
+      "backwardData",
+      new Map([
+        [DNNL.arg.diffSrc, heap(backend, dx)],
+        [DNNL.arg.weights, heap(backend, filter)],
+        [DNNL.arg.diffDst, heap(backend, dy)],
+      ]),
+    );
+    return dx;
+  };
+}
+
+function backpropFilterKernel(depthwise: boolean): OneDnnKernel {
+  return (lib, { inputs, backend, attrs }) => {
+    const { x, dy } = inputs as Record<string, tf.TensorInfo>;
+    const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
+    if (!channelsLast((a as { dataFormat?: string }).dataFormat) || isEmpty(x, dy)) return;
+    const shape: ConvolutionShape = {
+      depthwise,
+      info: tf.backend_util.computeConv2DInfo(
+        x.shape as Conv4D,
+        a.filterShape,
+        a.strides,
+        a.dilations ?? 1,
+        a.pad,
+        a.dimRoundingMode,
+        depthwise,
+      ),
+    };
+    const dw = output(backend, a.filterShape);
+    runConvolution(
+      lib,
+      shape,
+      "backwardWeights",
+      new Map([
+        [DNNL.arg.src, heap(backend, x)],
+        [DNNL.arg.diffWeights, heap(backend, dw)],
+        [DNNL.arg.diffDst, heap(backend, dy)],
+      ]),
+    );
+    return dw;
+  };
+}
+
+const oneDnnKernels: ReadonlyArray<[string, OneDnnKernel]> = [
+  [tf.Conv2D, forwardKernel(false, false)],
+  [tf.FusedConv2D, forwardKernel(false, true)],
+  [tf.Conv2DBackpropInput, backpropInputKernel(false)],
+  [tf.Conv2DBackpropFilter, backpropFilterKernel(false)],
+  [tf.DepthwiseConv2dNative, forwardKernel(true, false)],
+  [tf.FusedDepthwiseConv2D, forwardKernel(true, true)],
+  [tf.DepthwiseConv2dNativeBackpropInput, backpropInputKernel(true)],
+  [tf.DepthwiseConv2dNativeBackpropFilter, backpropFilterKernel(true)],
+];
+
+/** The wasm kernels ours replaced, to fall back on and to restore. */
+const replaced = new Map<string, tf.KernelConfig>();
+
+/**
+ * Makes the wasm backend run its convolutions in oneDNN. Call after the wasm training kernels are
+ * registered (ours fall back on them); safe to call repeatedly.
+ */
+export function registerOneDnnKernels(lib: OneDnn): void {
+  for (const [kernelName, run] of oneDnnKernels) {
+    if (replaced.has(kernelName)) continue;
+    const previous = tf.getKernel(kernelName, "wasm");
+    if (previous === undefined) {
+      throw new Error(`the wasm backend has no '${kernelName}' kernel to build on`);
+    }
+    tf.unregisterKernel(kernelName, "wasm");
+    tf.registerKernel({
+      kernelName,
+      backendName: "wasm",
+      // The shipped set-up (binding its wasm function) must still run for the fallback.
+      setupFunc: previous.setupFunc,
+      disposeFunc: previous.disposeFunc,
+      kernelFunc: ((args: KernelArgs) =>
+        run(lib, args) ?? previous.kernelFunc(args as never)) as unknown as tf.KernelFunc,
+    });
+    replaced.set(kernelName, previous);
+  }
+}
+
+/** Puts the wasm kernels back (for `--backend wasm` after onednn in one process). */
+export function unregisterOneDnnKernels(): void {
+  for (const [kernelName, previous] of replaced) {
+    tf.unregisterKernel(kernelName, "wasm");
+    tf.registerKernel(previous);
+  }
+  replaced.clear();
+}
+
+/** The names of the kernels oneDNN runs. */
+export const oneDnnKernelNames: readonly string[] = oneDnnKernels.map(([name]) => name);

@@ -1,0 +1,164 @@
+/**
+ * The onednn backend (wasm with oneDNN convolutions) against the cpu backend: convolutions and
+ * their gradients with strides, padding, dilations and depthwise filters, fused bias and
+ * activations, the wasm fallback (whole training steps: backend_wasm_training_test.ts). Skipped, saying why, where oneDNN
+ * cannot be opened (Debian's libdnnl2 is not installed); .ci/run installs it.
+ */
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { backendDifference, seededValues } from "../lib/backend/cross_check.ts";
+import { initBackend } from "../lib/backend/init.ts";
+import { probeOneDnn } from "../lib/backend/onednn/library.ts";
+
+const probe = probeOneDnn(1);
+if (!probe.available) console.log(`onednn tests skipped: ${probe.reason}`);
+const ignore = !probe.available;
+const TOLERANCE = 1e-5;
+
+type Shape4 = [number, number, number, number];
+type Pad = "same" | "valid" | number;
+
+async function assertMatchesCpu(label: string, compute: () => tf.Tensor[]): Promise<void> {
+  const difference = await backendDifference(compute, "wasm");
+  assert.ok(difference <= TOLERANCE, `${label}: onednn differs from cpu by ${difference}`);
+}
+
+/** The output and both gradients of a convolution under a non-uniform output gradient. */
+function withGradients(
+  conv: (x: tf.Tensor4D, f: tf.Tensor4D) => tf.Tensor4D,
+  xShape: Shape4,
+  fShape: Shape4,
+  seed: number,
+): tf.Tensor[] {
+  const x = tf.tensor4d(seededValues(xShape, seed), xShape);
+  const f = tf.tensor4d(seededValues(fShape, seed + 1), fShape);
+  const y = conv(x, f);
+  const weights = tf.tensor(seededValues(y.shape, seed + 2), y.shape);
+  const loss = (a: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), weights));
+  return [y, ...tf.grads(loss)([x, f])];
+}
+
+const cases: { x: Shape4; kernel: [number, number]; strides: number; pad: Pad }[] = [
+  { x: [2, 7, 5, 3], kernel: [3, 3], strides: 1, pad: "same" },
+  { x: [3, 9, 8, 2], kernel: [3, 3], strides: 2, pad: "same" },
+  { x: [3, 9, 8, 2], kernel: [3, 3], strides: 2, pad: "valid" },
+  { x: [2, 10, 9, 2], kernel: [5, 4], strides: 3, pad: "valid" },
+  { x: [2, 6, 6, 4], kernel: [1, 1], strides: 2, pad: "same" },
+  { x: [2, 6, 7, 3], kernel: [3, 3], strides: 2, pad: 2 },
+];
+
+Deno.test({
+  name: "onednn conv2d and depthwise conv2d with gradients match cpu",
+  ignore,
+  fn: async () => {
+    await initBackend("onednn", { threads: 1 });
+    for (const [i, c] of cases.entries()) {
+      const label = `x ${c.x} kernel ${c.kernel} strides ${c.strides} pad ${c.pad}`;
+      await assertMatchesCpu(
+        `conv2d ${label}`,
+        () =>
+          withGradients(
+            (x, f) => tf.conv2d(x, f, c.strides, c.pad),
+            c.x,
+            [...c.kernel, c.x[3], 5],
+            10 * i,
+          ),
+      );
+      if (typeof c.pad === "number") continue;
+      for (const multiplier of [1, 2]) {
+        await assertMatchesCpu(
+          `depthwise ×${multiplier} ${label}`,
+          () =>
+            withGradients(
+              (x, f) => tf.depthwiseConv2d(x, f, c.strides, c.pad as "same"),
+              c.x,
+              [...c.kernel, c.x[3], multiplier],
+              10 * i + 5,
+            ),
+        );
+      }
+    }
+    // tfjs has no gradients for dilated convolutions: forward only.
+    await assertMatchesCpu("dilated conv2d and depthwise", () => {
+      const x = tf.tensor4d(seededValues([2, 11, 10, 3], 1), [2, 11, 10, 3]);
+      const f = tf.tensor4d(seededValues([3, 3, 3, 4], 2), [3, 3, 3, 4]);
+      const d = tf.tensor4d(seededValues([3, 3, 3, 2], 3), [3, 3, 3, 2]);
+      return [
+        tf.conv2d(x, f, 1, "same", "NHWC", 2),
+        tf.depthwiseConv2d(x, d, 1, "valid", "NHWC", 3),
+      ];
+    });
+  },
+});
+
+Deno.test({
+  name: "onednn fused convolutions: bias and every activation; PReLU falls back to wasm",
+  ignore,
+  fn: async () => {
+    await initBackend("onednn", { threads: 1 });
+    const xShape: Shape4 = [2, 8, 7, 3];
+    const activations = ["linear", "relu", "relu6", "elu", "leakyrelu", "sigmoid", "prelu"];
+    for (const activation of activations) {
+      await assertMatchesCpu(`fused ${activation}`, () => {
+        // Large enough values that relu6 clips and leaky slopes matter.
+        const x = tf.mul(tf.tensor4d(seededValues(xShape, 4), xShape), 6);
+        const f = tf.tensor4d(seededValues([3, 3, 3, 4], 5), [3, 3, 3, 4]);
+        const d = tf.tensor4d(seededValues([3, 3, 3, 2], 6), [3, 3, 3, 2]);
+        const fused = {
+          x: x as tf.Tensor4D,
+          strides: 1,
+          pad: "same" as const,
+          activation: activation as tf.fused.Activation,
+          leakyreluAlpha: 0.3,
+        };
+        return [
+          tf.fused.conv2d({
+            ...fused,
+            filter: f,
+            bias: tf.tensor1d(seededValues([4], 7)),
+            preluActivationWeights: activation === "prelu" ? tf.scalar(0.25) : undefined,
+          }),
+          tf.fused.depthwiseConv2d({
+            ...fused,
+            filter: d,
+            bias: tf.tensor1d(seededValues([6], 8)),
+            preluActivationWeights: activation === "prelu" ? tf.scalar(0.25) : undefined,
+          }),
+        ];
+      });
+    }
+  },
+});
+
+Deno.test({
+  name: "switching from onednn back to wasm restores the wasm kernels",
+  ignore,
+  fn: async () => {
+    const onednn = await initBackend("onednn", { threads: 1 });
+    assert.match(onednn.description, /oneDNN 2\./);
+    const wasm = await initBackend("wasm", { threads: 1 });
+    assert.equal(wasm.convolutions, undefined);
+    await assertMatchesCpu(
+      "conv2d on wasm after onednn",
+      () => withGradients((x, f) => tf.conv2d(x, f, 1, "same"), [1, 5, 5, 2], [3, 3, 2, 3], 1),
+    );
+  },
+});
+
+Deno.test("onednn names the package, the override and the fallback when oneDNN is missing", async () => {
+  const script = "import { initBackend } from './lib/backend/init.ts';\n" +
+    "await initBackend('onednn');";
+  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--ext=ts", script],
+    env: { FER_ONEDNN_LIB: "/nonexistent/libdnnl.so.2" },
+    stdout: "null",
+  }).output();
+  const message = new TextDecoder().decode(stderr);
+  assert.notEqual(code, 0);
+  for (
+    const part of ["/nonexistent/libdnnl.so.2", "libdnnl2", "FER_ONEDNN_LIB", "--backend wasm"]
+  ) {
+    assert.ok(message.includes(part), `missing '${part}' in: ${message}`);
+  }
+});
