@@ -1,7 +1,8 @@
 /**
  * The onednn backend (wasm with oneDNN convolutions) against the cpu backend: convolutions and
  * their gradients with strides, padding, dilations and depthwise filters, fused bias and
- * activations, the wasm fallback (whole training steps: backend_wasm_training_test.ts). Skipped, saying why, where oneDNN
+ * activations, the wasm fallback, the fused training batch norm (whole training steps:
+ * backend_wasm_training_test.ts). Skipped, saying why, where oneDNN
  * cannot be opened (Debian's libdnnl2 is not installed); .ci/run installs it.
  */
 import assert from "node:assert/strict";
@@ -9,6 +10,8 @@ import * as tf from "@tensorflow/tfjs";
 import { backendDifference, seededValues } from "../lib/backend/cross_check.ts";
 import { initBackend } from "../lib/backend/init.ts";
 import { probeOneDnn } from "../lib/backend/onednn/library.ts";
+import { hasBatchNormTraining } from "../lib/backend/batch_norm_training.ts";
+import { BatchNormalization } from "../lib/models/batch_norm.ts";
 
 const probe = probeOneDnn(1);
 if (!probe.available) console.log(`onednn tests skipped: ${probe.reason}`);
@@ -161,4 +164,44 @@ Deno.test("onednn names the package, the override and the fallback when oneDNN i
   ) {
     assert.ok(message.includes(part), `missing '${part}' in: ${message}`);
   }
+});
+
+Deno.test({
+  name: "onednn's fused training batch norm gives tfjs's outputs, gradients and moving averages",
+  ignore,
+  fn: async () => {
+    await initBackend("onednn", { threads: 1 });
+    assert.ok(hasBatchNormTraining());
+    for (const shape of [[3, 5, 4, 6], [7, 5]]) {
+      const layer = new BatchNormalization({ momentum: 0.9, epsilon: 1e-3 });
+      const input = tf.input({ shape: shape.slice(1) });
+      const model = tf.model({ inputs: input, outputs: layer.apply(input) as tf.SymbolicTensor });
+      // Non-trivial scale and shift, so their gradients and effect are checked.
+      model.setWeights(
+        model.getWeights().map((w, i) => tf.tensor(seededValues(w.shape, 50 + i), w.shape).add(1)),
+      );
+      const initial = model.getWeights().map((w) => w.clone());
+      await assertMatchesCpu(`batch norm ${shape}`, () => {
+        model.setWeights(initial);
+        const x = tf.mul(tf.tensor(seededValues(shape, 3), shape), 4);
+        const weights = tf.tensor(seededValues(shape, 4), shape);
+        const [gamma, beta] = model.trainableWeights.map((w) => w.read() as tf.Variable);
+        const loss = () =>
+          tf.sum(tf.mul(model.apply(x, { training: true }) as tf.Tensor, weights)) as tf.Scalar;
+        const inputGradient = tf.grad((t: tf.Tensor) =>
+          tf.sum(tf.mul(model.apply(t, { training: true }) as tf.Tensor, weights)) as tf.Scalar
+        )(x);
+        const { grads } = tf.variableGrads(loss, [gamma, beta]);
+        // Three training calls so far: the moving averages moved three times.
+        return [
+          model.apply(x, { training: true }) as tf.Tensor,
+          inputGradient,
+          grads[gamma.name],
+          grads[beta.name],
+          ...model.getWeights().map((w) => w.clone()),
+        ];
+      });
+      tf.dispose(initial);
+    }
+  },
 });

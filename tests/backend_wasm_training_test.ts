@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { maxScaledDifference, seededValues, valuesOn } from "../lib/backend/mod.ts";
 import { initBackend } from "../lib/backend/init.ts";
 import { probeOneDnn } from "../lib/backend/onednn/library.ts";
+import { BatchNormalization } from "../lib/models/batch_norm.ts";
 import { syntheticBatch, trainingStep } from "../lib/train/step.ts";
 
 await initBackend("wasm", { threads: 1 });
@@ -137,7 +138,8 @@ Deno.test("channel shuffle, split and softmax cross-entropy match cpu", async ()
 });
 
 /**
- * A tiny liu-style conv net with L2 penalties on its kernels. Layers feeding batch norm have no
+ * A tiny liu-style conv net with L2 penalties on its kernels, with our batch norm layer (which
+ * trains through the fused kernels where a backend has them, i.e. on onednn). Layers feeding batch norm have no
  * bias: its true gradient is zero, and Adam would turn the rounding noise in it into full steps
  * that differ between any two backends.
  */
@@ -163,13 +165,13 @@ function tinyConvNet(): tf.LayersModel {
       kernelRegularizer: l2(),
     }),
   );
-  model.add(l.batchNormalization());
+  model.add(new BatchNormalization());
   model.add(l.activation({ activation: "relu" }));
   model.add(l.maxPooling2d({ poolSize: 2 }));
   model.add(l.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: "same", useBias: false }));
   model.add(l.flatten());
   model.add(l.dense({ units: 8, useBias: false, kernelRegularizer: l2() }));
-  model.add(l.batchNormalization());
+  model.add(new BatchNormalization());
   model.add(l.activation({ activation: "relu" }));
   model.add(l.dense({ units: 7, activation: "softmax" }));
   return model;
@@ -242,7 +244,7 @@ Deno.test("a tiny conv net trains to the same losses and weights on wasm and cpu
 
 const oneDnn = probeOneDnn(1);
 Deno.test({
-  name: "... and on onednn (oneDNN convolutions)",
+  name: "... and on onednn (oneDNN convolutions and fused batch norm)",
   ignore: !oneDnn.available,
   fn: async () => {
     await initBackend("onednn", { threads: 1 });

@@ -4,8 +4,9 @@
  * - `webgpu`: a real GPU through Deno's WebGPU (our factory, see webgpu.ts).
  * - `wasm`: XNNPACK with SIMD, threaded where possible (threaded_module.ts), plus the kernels
  *   training needs (wasm/training_kernels.ts). The fast CPU path.
- * - `onednn`: wasm with its convolutions run by oneDNN (Debian's libdnnl2) through Deno's FFI, on
- *   the same wasm-heap tensors (onednn/kernels.ts): 2-5× faster convolutions than XNNPACK here.
+ * - `onednn`: wasm with its convolutions and training batch norm run by oneDNN (Debian's libdnnl2)
+ *   through Deno's FFI, on the same wasm-heap tensors (onednn/kernels.ts): 2-5× faster
+ *   convolutions than XNNPACK here, and batch norm in two passes instead of tfjs's five to eight.
  * - `cpu`: tfjs's plain JavaScript kernels, ~100× slower than wasm on convolutions; a reference.
  *   Its filter gradient is ours (cpu/conv2d_backprop_filter.ts), equal and much faster.
  * - `auto`: WebGPU when Deno offers a hardware adapter, else onednn when oneDNN can be opened, else
@@ -153,7 +154,7 @@ async function startOneDnn(options: BackendOptions): Promise<BackendInfo> {
     convolutions,
     description: `${
       wasm.description.replace("wasm (", "wasm + onednn (")
-    }; convolutions in ${convolutions}`,
+    }; convolutions and batch norm in ${convolutions}`,
   };
 }
 

@@ -3,6 +3,7 @@
  * symbolic tensor, taking names, initialisers, regularisers and padding conventions from the
  * BuildContext, so the families only say what their papers say.
  */
+import { BatchNormalization } from "./batch_norm.ts";
 import * as tf from "@tensorflow/tfjs";
 import type { BuildContext } from "./build_context.ts";
 
@@ -109,7 +110,7 @@ export function depthwiseConv2d(
 /** Batch normalisation over channels, with the family's epsilon and momentum. */
 export function batchNorm(context: BuildContext, input: Tensor, name?: string): Tensor {
   return apply(
-    tf.layers.batchNormalization({
+    new BatchNormalization({
       name: context.nameOr(name, "batch_normalization"),
       axis: -1,
       ...context.batchNormSettings(),

@@ -15,6 +15,16 @@ import {
   memoryDesc,
   type OneDnn,
 } from "./library.ts";
+import {
+  argumentList,
+  cachedPrimitive,
+  createMemory,
+  createPrimitive,
+  implementationName,
+  type Primitive,
+  primitiveDesc,
+  runPrimitive,
+} from "./primitive.ts";
 
 /** What a convolution computes: tfjs's Conv2DInfo, depthwise or not. */
 export interface ConvolutionShape {
@@ -30,22 +40,6 @@ export interface FusedActivation {
 }
 
 type Pass = "forward" | "backwardData" | "backwardWeights";
-
-/**
- * One ready convolution. Its filter lives in the layout oneDNN chose (blocked filters run 1.5-8×
- * faster than plain ones here, depthwise most), so a reorder converts between that and tfjs's
- * layout on every call: before the pass for the filter it reads, after it for the gradient it
- * writes. Filters are small next to activations, which stay in place.
- */
-interface Primitive {
-  /** Memory objects for the tensors of a call (the filter's in tfjs's layout), by argument. */
-  readonly tensors: ReadonlyMap<number, Deno.PointerValue>;
-  /** Primitives with their argument lists, run in order. */
-  readonly steps: ReadonlyArray<{ handle: Deno.PointerValue; args: BigUint64Array }>;
-  readonly implementation: string;
-}
-
-const cache = new Map<string, Primitive>();
 
 function descriptors(lib: OneDnn, { info, depthwise }: ConvolutionShape) {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c } = info;
@@ -104,20 +98,6 @@ function forwardDesc(
   return desc;
 }
 
-function primitiveDesc(
-  lib: OneDnn,
-  desc: Uint8Array,
-  hint: Deno.PointerValue | null,
-  attributes: Deno.PointerValue | null = null,
-): Deno.PointerValue {
-  const slot = handleSlot();
-  check(
-    lib.symbols.dnnl_primitive_desc_create(slot, desc, attributes, lib.engine, hint),
-    "primitive_desc_create",
-  );
-  return handleIn(slot);
-}
-
 function activationAttributes(lib: OneDnn, activation: FusedActivation): Deno.PointerValue {
   const postOps = handleSlot();
   check(lib.symbols.dnnl_post_ops_create(postOps), "post_ops_create");
@@ -138,39 +118,6 @@ function activationAttributes(lib: OneDnn, activation: FusedActivation): Deno.Po
     "primitive_attr_set_post_ops",
   );
   return handleIn(attributes);
-}
-
-function implementationName(lib: OneDnn, primitiveDescHandle: Deno.PointerValue): string {
-  const slot = handleSlot();
-  check(
-    lib.symbols.dnnl_primitive_desc_query(primitiveDescHandle, DNNL.queryImplInfo, 0, slot),
-    "primitive_desc_query",
-  );
-  return new Deno.UnsafePointerView(handleIn(slot)!).getCString();
-}
-
-function createPrimitive(lib: OneDnn, primitiveDescHandle: Deno.PointerValue): Deno.PointerValue {
-  const slot = handleSlot();
-  check(lib.symbols.dnnl_primitive_create(slot, primitiveDescHandle), "primitive_create");
-  return handleIn(slot);
-}
-
-/** A memory object for `desc`; without `allocate`, its data pointer is set before each call. */
-function createMemory(lib: OneDnn, desc: Deno.PointerValue, allocate = false): Deno.PointerValue {
-  const slot = handleSlot();
-  const handle = allocate ? Deno.UnsafePointer.create(0xffffffffffffffffn) : null;
-  check(lib.symbols.dnnl_memory_create(slot, desc, lib.engine, handle), "memory_create");
-  return handleIn(slot);
-}
-
-function argumentList(args: ReadonlyArray<[number, Deno.PointerValue]>): BigUint64Array {
-  // dnnl_exec_arg_t is { int arg; dnnl_memory_t memory; }: 16 bytes on x86-64.
-  const list = new BigUint64Array(2 * args.length);
-  args.forEach(([arg, memory], i) => {
-    list[2 * i] = BigInt(arg);
-    list[2 * i + 1] = BigInt(Deno.UnsafePointer.value(memory));
-  });
-  return list;
 }
 
 function reorder(
@@ -198,6 +145,12 @@ function reorder(
   };
 }
 
+/**
+ * The filter lives in the layout oneDNN chose (blocked filters run 1.5-8× faster than plain ones
+ * here, depthwise most), so a reorder converts between that and tfjs's layout on every call:
+ * before the pass for the filter it reads, after it for the gradient it writes. Filters are small
+ * next to activations, which stay in place.
+ */
 function build(
   lib: OneDnn,
   shape: ConvolutionShape,
@@ -278,16 +231,18 @@ function build(
   return { tensors, steps, implementation: implementationName(lib, chosen) };
 }
 
-/** The primitive for this shape and pass, built on first use. */
-function primitiveFor(
+/** Runs one pass; `data` maps each argument (DNNL.arg) to a view of its tensor's memory. */
+export function runConvolution(
   lib: OneDnn,
   shape: ConvolutionShape,
   pass: Pass,
-  withBias = false,
+  data: ReadonlyMap<number, ArrayBufferView>,
   activation?: FusedActivation,
-): Primitive {
+): void {
   const { info, depthwise } = shape;
-  const key = JSON.stringify([
+  const withBias = data.has(DNNL.arg.bias);
+  const key = [
+    "convolution",
     pass,
     depthwise,
     withBias,
@@ -301,49 +256,7 @@ function primitiveFor(
     info.dilationHeight,
     info.dilationWidth,
     info.padInfo,
-  ]);
-  let primitive = cache.get(key);
-  if (!primitive) {
-    primitive = build(lib, shape, pass, withBias, activation);
-    cache.set(key, primitive);
-  }
-  return primitive;
-}
-
-/** Runs one pass; `data` maps each argument (DNNL.arg) to a view of its tensor's memory. */
-export function runConvolution(
-  lib: OneDnn,
-  shape: ConvolutionShape,
-  pass: Pass,
-  data: ReadonlyMap<number, ArrayBufferView>,
-  activation?: FusedActivation,
-): void {
-  const primitive = primitiveFor(lib, shape, pass, data.has(DNNL.arg.bias), activation);
-  for (const [arg, memory] of primitive.tensors) {
-    const view = data.get(arg);
-    if (view === undefined) throw new Error(`oneDNN convolution: no data for argument ${arg}`);
-    check(
-      lib.symbols.dnnl_memory_set_data_handle(memory, Deno.UnsafePointer.of(view)),
-      "memory_set_data_handle",
-    );
-  }
-  for (const step of primitive.steps) {
-    check(
-      lib.symbols.dnnl_primitive_execute(step.handle, lib.stream, step.args.length / 2, step.args),
-      "primitive_execute",
-    );
-  }
-  check(lib.symbols.dnnl_stream_wait(lib.stream), "stream_wait");
-}
-
-/** The oneDNN implementation (e.g. "x64:gemm:jit") each pass of this shape runs, for profiles. */
-export function convolutionImplementations(
-  lib: OneDnn,
-  shape: ConvolutionShape,
-): Record<Pass, string> {
-  return {
-    forward: primitiveFor(lib, shape, "forward").implementation,
-    backwardData: primitiveFor(lib, shape, "backwardData").implementation,
-    backwardWeights: primitiveFor(lib, shape, "backwardWeights").implementation,
-  };
+  ];
+  const primitive = cachedPrimitive(key, () => build(lib, shape, pass, withBias, activation));
+  runPrimitive(lib, primitive, data);
 }

@@ -1,12 +1,14 @@
 /**
  * The onednn backend: the wasm backend with its convolutions (forward, both gradients, depthwise
- * too) run by oneDNN on the same wasm-heap tensors. Each kernel falls back to the wasm kernel it
+ * too) and training batch norm run by oneDNN on the same wasm-heap tensors. Each kernel falls back to the wasm kernel it
  * replaces for what it does not cover (NCHW, PReLU, an unusual bias shape, empty tensors), so
  * every model that trains on wasm trains here.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { KernelArgs, WasmHeapBackend } from "../wasm/kernel_call.ts";
 import { DNNL, type OneDnn } from "./library.ts";
+import { BatchNormTraining, BatchNormTrainingGrad } from "../batch_norm_training.ts";
+import { batchNormKernels } from "./batch_norm.ts";
 import { type ConvolutionShape, type FusedActivation, runConvolution } from "./convolution.ts";
 
 type Conv4D = [number, number, number, number];
@@ -164,6 +166,8 @@ const oneDnnKernels: ReadonlyArray<[string, OneDnnKernel]> = [
 
 /** The wasm kernels ours replaced, to fall back on and to restore. */
 const replaced = new Map<string, tf.KernelConfig>();
+/** Kernels only this backend has (the fused training batch norm), to remove again. */
+const added = new Set<string>();
 
 /**
  * Makes the wasm backend run its convolutions in oneDNN. Call after the wasm training kernels are
@@ -188,6 +192,11 @@ export function registerOneDnnKernels(lib: OneDnn): void {
     });
     replaced.set(kernelName, previous);
   }
+  for (const config of batchNormKernels(lib)) {
+    if (added.has(config.kernelName)) continue;
+    tf.registerKernel(config);
+    added.add(config.kernelName);
+  }
 }
 
 /** Puts the wasm kernels back (for `--backend wasm` after onednn in one process). */
@@ -197,7 +206,13 @@ export function unregisterOneDnnKernels(): void {
     tf.registerKernel(previous);
   }
   replaced.clear();
+  for (const kernelName of added) tf.unregisterKernel(kernelName, "wasm");
+  added.clear();
 }
 
 /** The names of the kernels oneDNN runs. */
-export const oneDnnKernelNames: readonly string[] = oneDnnKernels.map(([name]) => name);
+export const oneDnnKernelNames: readonly string[] = [
+  ...oneDnnKernels.map(([name]) => name),
+  BatchNormTraining,
+  BatchNormTrainingGrad,
+];

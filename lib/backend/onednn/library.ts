@@ -70,6 +70,14 @@ const symbols = {
     ],
     result: "i32",
   },
+  dnnl_batch_normalization_forward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "f32", "u32"],
+    result: "i32",
+  },
+  dnnl_batch_normalization_backward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "f32", "u32"],
+    result: "i32",
+  },
   dnnl_post_ops_create: { parameters: ["buffer"], result: "i32" },
   dnnl_post_ops_append_eltwise: {
     parameters: ["pointer", "f32", "i32", "f32", "f32"],
@@ -117,6 +125,10 @@ type OneDnnSymbols = Deno.DynamicLibrary<typeof symbols>["symbols"];
 export const DNNL = {
   f32: 3,
   forwardTraining: 64,
+  backward: 128,
+  /** Batch normalisation flags: learn a scale (gamma) and a shift (beta). */
+  useScale: 8,
+  useShift: 16,
   convolutionDirect: 1,
   cpuEngine: 1,
   streamDefault: 1,
@@ -134,12 +146,19 @@ export const DNNL = {
     diffSrc: 129,
     diffDst: 145,
     diffWeights: 161,
+    mean: 49,
+    variance: 50,
+    scale: 51,
+    shift: 52,
+    diffScale: 255,
+    diffShift: 256,
   },
 } as const;
 
-/** sizeof(dnnl_memory_desc_t) and sizeof(dnnl_convolution_desc_t) in oneDNN 2.x on x86-64. */
+/** sizeof of dnnl_memory_desc_t, _convolution_desc_t, _batch_normalization_desc_t (2.x, x86-64). */
 const MEMORY_DESC_BYTES = 696;
 export const CONVOLUTION_DESC_BYTES = 5976;
+export const BATCH_NORM_DESC_BYTES = 3496;
 const MAX_DIMS = 12;
 
 /** A loaded library with one CPU engine and stream, which every primitive shares. */

@@ -1,0 +1,71 @@
+/**
+ * tfjs's BatchNormalization layer, training through one fused operation where the backend offers
+ * it (lib/backend/batch_norm_training.ts; the onednn backend does). Everything else (inference,
+ * other backends, a non-last axis, no scale or no shift) is tfjs's own code. It is registered
+ * under tfjs's class name, so saved models read and write the same "BatchNormalization" config
+ * and load into this class.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { batchNormTraining, hasBatchNormTraining } from "../backend/batch_norm_training.ts";
+
+type LayerArgs = NonNullable<Parameters<typeof tf.layers.batchNormalization>[0]>;
+type Kwargs = Record<string, unknown>;
+
+// tfjs exports a factory for the layer, not its class.
+const TfjsBatchNormalization = tf.layers.batchNormalization({}).constructor as new (
+  args?: LayerArgs,
+) => tf.layers.Layer;
+
+/** The private fields of tfjs's layer that training reads and updates. */
+interface BatchNormState {
+  readonly axis: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  readonly gamma: tf.LayerVariable;
+  readonly beta: tf.LayerVariable;
+  readonly movingMean: tf.LayerVariable;
+  readonly movingVariance: tf.LayerVariable;
+}
+
+export class BatchNormalization extends TfjsBatchNormalization {
+  static className = "BatchNormalization";
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    const state = this as unknown as BatchNormState;
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const lastAxis = state.axis === -1 || state.axis === x.rank - 1;
+    if (
+      kwargs.training !== true || !lastAxis || !state.center || !state.scale ||
+      !hasBatchNormTraining()
+    ) {
+      return super.call(inputs, kwargs);
+    }
+    return tf.tidy(() => {
+      const [y, mean, variance] = batchNormTraining(
+        x,
+        state.gamma.read() as tf.Tensor1D,
+        state.beta.read() as tf.Tensor1D,
+        state.epsilon,
+      );
+      // The moving averages exactly as tfjs's layer updates them.
+      for (
+        const [average, batch] of [[state.movingMean, mean], [
+          state.movingVariance,
+          variance,
+        ]] as const
+      ) {
+        tf.tidy(() => {
+          const old = average.read();
+          average.write(tf.sub(old, tf.mul(tf.sub(old, batch), 1 - state.momentum)));
+        });
+      }
+      return y;
+    });
+  }
+}
+// fromConfig is inherited (tfjs's static, which constructs `this`); the base type hides it.
+tf.serialization.registerClass(
+  BatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.layers.Layer>,
+);
