@@ -201,6 +201,7 @@ async function trainOrResume(
     return await trainRun(config, {
       exactDir: interrupted ? undefined : runDir,
       resume: interrupted ? runDir : undefined,
+      backend: options.backend,
       deadline,
       progress: options.progress,
       print,

@@ -161,10 +161,15 @@ Deno.test("--time-limit ends a run after an epoch on its best weights; --resume 
       "time limit reached after epoch 1 of 2",
     );
 
+    // --backend on resume overrides the configured one (cpu here would take minutes).
+    const configPath = `${cut}/config.json`;
+    const config = JSON.parse(await Deno.readTextFile(configPath));
+    await Deno.writeTextFile(configPath, JSON.stringify({ ...config, backend: "cpu" }));
     const resumed = await captureStdout(() =>
-      main(["train", "--resume", cut, "--quiet", "--no-report"])
+      main(["train", "--resume", cut, "--backend", "wasm", "--quiet", "--no-report"])
     );
     assert.equal(resumed.code, 0, resumed.out);
+    assert.match(resumed.out, /Backend: wasm \(/);
     await assertSameTraining(cut, full);
     assert.equal((await readRunResult(cut))?.fit.timeLimitReached, undefined);
     // The card keeps the command that started the run and lists the one that resumed it.

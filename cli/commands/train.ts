@@ -230,6 +230,7 @@ export const trainCommand = defineCommand({
       }
       const result = await trainRun(defaultRunConfig(""), {
         resume: o.resume,
+        backend: o.backend,
         deadline: deadlineAfter(o["time-limit"]),
         progress,
       });

@@ -4,7 +4,7 @@
  * `--resume` calls it with the folder of an interrupted run.
  */
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../backend/init.ts";
+import { type BackendChoice, initBackend } from "../backend/init.ts";
 import { FerError, UsageError } from "../errors.ts";
 import { type EvaluationMetrics, evaluationMetrics } from "../metrics/mod.ts";
 import {
@@ -51,6 +51,11 @@ export interface TrainRunOptions {
   readonly exactDir?: string;
   /** Continue the run in this folder from its last checkpoint. */
   readonly resume?: string;
+  /**
+   * The backend of a resumed run (default: the one it was configured with). Where a run computes
+   * is not part of its recipe: a run started on wasm may continue on onednn or a GPU.
+   */
+  readonly backend?: BackendChoice;
   /**
    * Wall-clock time (Date.now() ms) to end by (see TrainerOptions.deadline): the run then ends
    * like a finished one on its best epoch so far, and resuming it continues the schedule.
@@ -278,7 +283,8 @@ export async function trainRun(
   let folder: RunFolder | undefined;
   if (options.resume) {
     folder = await RunFolder.open(options.resume);
-    config = await folder.readJson<RunConfig>(folder.configPath);
+    const saved = await folder.readJson<RunConfig>(folder.configPath);
+    config = { ...saved, backend: options.backend ?? saved.backend };
   }
   // Lines printed before a new run's folder exists (backend, data) join its log once it does.
   const early: string[] = [];
