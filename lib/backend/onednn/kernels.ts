@@ -55,6 +55,35 @@ function fusedActivation(
 
 type OneDnnKernel = (lib: OneDnn, args: KernelArgs) => tf.TensorInfo | undefined;
 
+/** The attributes every convolution kernel (forward or gradient) has. */
+interface ConvolutionAttrs {
+  strides: number | [number, number];
+  dilations?: number | [number, number];
+  pad: "valid" | "same" | number | tf.backend_util.ExplicitPadding;
+  dimRoundingMode?: "floor" | "round" | "ceil";
+  dataFormat?: string;
+}
+
+function convolutionShape(
+  inputShape: readonly number[],
+  filterShape: readonly number[],
+  a: ConvolutionAttrs,
+  depthwise: boolean,
+): ConvolutionShape {
+  return {
+    depthwise,
+    info: tf.backend_util.computeConv2DInfo(
+      inputShape as Conv4D,
+      filterShape as Conv4D,
+      a.strides,
+      a.dilations ?? 1,
+      a.pad,
+      a.dimRoundingMode,
+      depthwise,
+    ),
+  };
+}
+
 function forwardKernel(depthwise: boolean, fused: boolean): OneDnnKernel {
   return (lib, { inputs, backend, attrs }) => {
     const { x, filter, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo>;
@@ -65,18 +94,7 @@ function forwardKernel(depthwise: boolean, fused: boolean): OneDnnKernel {
     const outChannels = depthwise ? filter.shape[2] * filter.shape[3] : filter.shape[3];
     const biasSize = bias ? bias.shape.reduce((product, size) => product * size, 1) : 0;
     if (bias && biasSize !== outChannels) return;
-    const shape: ConvolutionShape = {
-      depthwise,
-      info: tf.backend_util.computeConv2DInfo(
-        x.shape as Conv4D,
-        filter.shape as Conv4D,
-        a.strides,
-        a.dilations ?? 1,
-        a.pad,
-        a.dimRoundingMode,
-        depthwise,
-      ),
-    };
+    const shape = convolutionShape(x.shape, filter.shape, a, depthwise);
     const y = output(backend, shape.info.outShape);
     const data = new Map<number, Float32Array>([
       [DNNL.arg.src, heap(backend, x)],
@@ -92,20 +110,9 @@ function forwardKernel(depthwise: boolean, fused: boolean): OneDnnKernel {
 function backpropInputKernel(depthwise: boolean): OneDnnKernel {
   return (lib, { inputs, backend, attrs }) => {
     const { dy, filter } = inputs as Record<string, tf.TensorInfo>;
-    const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
-    if (!channelsLast((a as { dataFormat?: string }).dataFormat) || isEmpty(dy, filter)) return;
-    const shape: ConvolutionShape = {
-      depthwise,
-      info: tf.backend_util.computeConv2DInfo(
-        a.inputShape as Conv4D,
-        filter.shape as Conv4D,
-        a.strides,
-        a.dilations ?? 1,
-        a.pad,
-        a.dimRoundingMode,
-        depthwise,
-      ),
-    };
+    const a = attrs as unknown as ConvolutionAttrs & { inputShape: number[] };
+    if (!channelsLast(a.dataFormat) || isEmpty(dy, filter)) return;
+    const shape = convolutionShape(a.inputShape, filter.shape, a, depthwise);
     const dx = output(backend, a.inputShape);
     runConvolution(
       lib,
@@ -124,20 +131,9 @@ function backpropInputKernel(depthwise: boolean): OneDnnKernel {
 function backpropFilterKernel(depthwise: boolean): OneDnnKernel {
   return (lib, { inputs, backend, attrs }) => {
     const { x, dy } = inputs as Record<string, tf.TensorInfo>;
-    const a = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
-    if (!channelsLast((a as { dataFormat?: string }).dataFormat) || isEmpty(x, dy)) return;
-    const shape: ConvolutionShape = {
-      depthwise,
-      info: tf.backend_util.computeConv2DInfo(
-        x.shape as Conv4D,
-        a.filterShape,
-        a.strides,
-        a.dilations ?? 1,
-        a.pad,
-        a.dimRoundingMode,
-        depthwise,
-      ),
-    };
+    const a = attrs as unknown as ConvolutionAttrs & { filterShape: number[] };
+    if (!channelsLast(a.dataFormat) || isEmpty(x, dy)) return;
+    const shape = convolutionShape(x.shape, a.filterShape, a, depthwise);
     const dw = output(backend, a.filterShape);
     runConvolution(
       lib,
