@@ -54,7 +54,7 @@ Deno.test("auto picks a hardware GPU, else onednn where oneDNN loads, else wasm;
   assert.ok(info.name === "wasm" || info.name === "webgpu");
   assert.ok(info.notes.some((note) => note.startsWith("auto: ")), info.notes.join());
   if (info.name === "webgpu") assert.ok(info.adapter);
-  else if (probeOneDnn(2).available) assert.match(info.convolutions ?? "", /^oneDNN 2\./);
+  else if (probeOneDnn(2).available) assert.match(info.oneDnn ?? "", /^oneDNN 2\./);
   else assert.match(info.notes.join(), /onednn: /);
 });
 

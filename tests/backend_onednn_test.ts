@@ -141,7 +141,7 @@ Deno.test({
     const onednn = await initBackend("onednn", { threads: 1 });
     assert.match(onednn.description, /oneDNN 2\./);
     const wasm = await initBackend("wasm", { threads: 1 });
-    assert.equal(wasm.convolutions, undefined);
+    assert.equal(wasm.oneDnn, undefined);
     await assertMatchesCpu(
       "conv2d on wasm after onednn",
       () => withGradients((x, f) => tf.conv2d(x, f, 1, "same"), [1, 5, 5, 2], [3, 3, 2, 3], 1),

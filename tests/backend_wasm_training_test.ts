@@ -139,9 +139,9 @@ Deno.test("channel shuffle, split and softmax cross-entropy match cpu", async ()
 
 /**
  * A tiny liu-style conv net with L2 penalties on its kernels, with our batch norm layer (which
- * trains through the fused kernels where a backend has them, i.e. on onednn). Layers feeding batch norm have no
- * bias: its true gradient is zero, and Adam would turn the rounding noise in it into full steps
- * that differ between any two backends.
+ * trains through the fused kernels where a backend has them, i.e. on onednn). Layers feeding batch
+ * norm have no bias: its true gradient is zero, and Adam would turn the rounding noise in it into
+ * full steps that differ between any two backends.
  */
 function tinyConvNet(): tf.LayersModel {
   const l2 = () => tf.regularizers.l2({ l2: 1e-3 });

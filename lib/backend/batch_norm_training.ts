@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 
-/** Inputs x [..., C], scale [C], offset [C]; attrs { epsilon }; outputs y, mean [C], variance [C]. */
+/** Inputs x [..., C], scale [C], offset [C]; attrs { epsilon }; outputs y, mean, variance [C]. */
 export const BatchNormTraining = "FerBatchNormTraining";
 /** Inputs x, dy, scale, mean, variance; attrs { epsilon }; outputs dx, dscale, doffset. */
 export const BatchNormTrainingGrad = "FerBatchNormTrainingGrad";

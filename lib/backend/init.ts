@@ -56,8 +56,8 @@ export interface BackendInfo {
   readonly threads?: number;
   /** wasm: whether the SIMD build runs. */
   readonly simd?: boolean;
-  /** wasm: the library its convolutions run in instead of XNNPACK, e.g. "oneDNN 2.6.3". */
-  readonly convolutions?: string;
+  /** onednn: the oneDNN its convolutions and training batch norm run in, e.g. "oneDNN 2.6.3". */
+  readonly oneDnn?: string;
   /** Why the backend runs with less than was asked (e.g. threads that could not start). */
   readonly notes: readonly string[];
   /** One line for logs, e.g. "wasm (XNNPACK, SIMD, 2 threads)". */
@@ -94,7 +94,8 @@ async function registerThreadedWasm(threads: number): Promise<void> {
   }, 2);
 }
 
-async function startWasm(options: BackendOptions): Promise<BackendInfo> {
+/** Starts wasm; `label` names it in the description ("wasm + onednn" when oneDNN joins it). */
+async function startWasm(options: BackendOptions, label = "wasm"): Promise<BackendInfo> {
   const requested = options.threads ?? defaultThreads();
   if (!Number.isInteger(requested) || requested < 1) {
     throw new FerError(`wasm threads must be a positive integer, got ${requested}`);
@@ -140,21 +141,19 @@ async function startWasm(options: BackendOptions): Promise<BackendInfo> {
     threads,
     simd,
     notes,
-    description: `wasm (${parts.join(", ")})${notes.length ? `; ${notes.join("; ")}` : ""}`,
+    description: `${label} (${parts.join(", ")})${notes.length ? `; ${notes.join("; ")}` : ""}`,
   };
 }
 
 async function startOneDnn(options: BackendOptions): Promise<BackendInfo> {
   const lib = loadOneDnn(options.threads ?? defaultThreads());
-  const wasm = await startWasm(options);
+  const wasm = await startWasm(options, "wasm + onednn");
   registerOneDnnKernels(lib);
-  const convolutions = `oneDNN ${lib.version}`;
+  const oneDnn = `oneDNN ${lib.version}`;
   return {
     ...wasm,
-    convolutions,
-    description: `${
-      wasm.description.replace("wasm (", "wasm + onednn (")
-    }; convolutions and batch norm in ${convolutions}`,
+    oneDnn,
+    description: `${wasm.description}; convolutions and batch norm in ${oneDnn}`,
   };
 }
 

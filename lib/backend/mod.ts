@@ -1,7 +1,8 @@
 /**
  * Compute backends for TensorFlow.js in Deno: choosing and starting one (WebGPU, threaded SIMD
- * wasm with the kernels training needs, the same with oneDNN convolutions, or plain cpu), measuring training throughput, profiling a
- * training step per kernel, and comparing results across backends.
+ * wasm with the kernels training needs, the same with oneDNN convolutions and batch norm, or
+ * plain cpu), measuring training throughput, profiling a training step per kernel, and comparing
+ * results across backends.
  * @module
  */
 export {
@@ -29,5 +30,4 @@ export {
 export { backendDifference, maxScaledDifference, seededValues, valuesOn } from "./cross_check.ts";
 export { type GpuAdapterSummary, isSoftwareAdapter, requestGpuAdapter } from "./gpu_adapter.ts";
 export { probeOneDnn } from "./onednn/library.ts";
-export { oneDnnKernelNames } from "./onednn/kernels.ts";
 export { registerWasmTrainingKernels, wasmTrainingKernelNames } from "./wasm/training_kernels.ts";

@@ -50,17 +50,13 @@ export class BatchNormalization extends TfjsBatchNormalization {
         state.epsilon,
       );
       // The moving averages exactly as tfjs's layer updates them.
-      for (
-        const [average, batch] of [[state.movingMean, mean], [
-          state.movingVariance,
-          variance,
-        ]] as const
-      ) {
+      const moveAverage = (average: tf.LayerVariable, batch: tf.Tensor) =>
         tf.tidy(() => {
           const old = average.read();
           average.write(tf.sub(old, tf.mul(tf.sub(old, batch), 1 - state.momentum)));
         });
-      }
+      moveAverage(state.movingMean, mean);
+      moveAverage(state.movingVariance, variance);
       return y;
     });
   }

@@ -46,17 +46,21 @@ function forwardDesc(lib: OneDnn, data: Uint8Array, epsilon: number): Uint8Array
   return desc;
 }
 
+/**
+ * The primitive for `shape`; `args` are the arguments a call passes, each with its rank: a tensor
+ * of x's rank is described like x, the others are per-channel vectors.
+ */
 function build(
   lib: OneDnn,
   shape: readonly number[],
   epsilon: number,
   backward: boolean,
+  args: ReadonlyArray<[number, number]>,
 ): Primitive {
   const data = dataDesc(lib, shape);
   const channel = memoryDesc(lib, [shape[shape.length - 1]], [1]);
   const forward = primitiveDesc(lib, forwardDesc(lib, data, epsilon), null);
   let chosen = forward;
-  let args: [number, Uint8Array][];
   if (backward) {
     const desc = new Uint8Array(BATCH_NORM_DESC_BYTES);
     check(
@@ -71,29 +75,12 @@ function build(
       "batch_normalization_backward_desc_init",
     );
     chosen = primitiveDesc(lib, desc, forward);
-    args = [
-      [DNNL.arg.src, data],
-      [DNNL.arg.diffDst, data],
-      [DNNL.arg.scale, channel],
-      [DNNL.arg.shift, channel],
-      [DNNL.arg.mean, channel],
-      [DNNL.arg.variance, channel],
-      [DNNL.arg.diffSrc, data],
-      [DNNL.arg.diffScale, channel],
-      [DNNL.arg.diffShift, channel],
-    ];
-  } else {
-    args = [
-      [DNNL.arg.src, data],
-      [DNNL.arg.scale, channel],
-      [DNNL.arg.shift, channel],
-      [DNNL.arg.dst, data],
-      [DNNL.arg.mean, channel],
-      [DNNL.arg.variance, channel],
-    ];
   }
   const tensors = new Map(
-    args.map(([arg, desc]) => [arg, createMemory(lib, Deno.UnsafePointer.of(desc))]),
+    args.map(([arg, rank]) => [
+      arg,
+      createMemory(lib, Deno.UnsafePointer.of(rank === shape.length ? data : channel)),
+    ]),
   );
   return {
     tensors,
@@ -113,7 +100,11 @@ function run(
 ): tf.TensorInfo[] {
   const primitive = cachedPrimitive(
     ["batchNorm", backward, x.shape, epsilon],
-    () => build(lib, x.shape, epsilon, backward),
+    () =>
+      build(lib, x.shape, epsilon, backward, [
+        ...inputs.map(([arg, info]): [number, number] => [arg, info.shape.length]),
+        ...outputs.map(([arg, shape]): [number, number] => [arg, shape.length]),
+      ]),
   );
   const made = outputs.map(([, shape]) => backend.makeOutput(shape, "float32"));
   // Views after every makeOutput: a growing heap invalidates earlier ones.
@@ -143,6 +134,7 @@ export function batchNormKernels(lib: OneDnn): tf.KernelConfig[] {
       [DNNL.arg.src, x],
       [DNNL.arg.diffDst, dy],
       [DNNL.arg.scale, scale],
+      // oneDNN 2.6's backward primitive requires a shift argument it does not read.
       [DNNL.arg.shift, scale],
       [DNNL.arg.mean, mean],
       [DNNL.arg.variance, variance],

@@ -5,7 +5,6 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import {
-  anyLayoutDesc,
   check,
   CONVOLUTION_DESC_BYTES,
   dims,
@@ -159,7 +158,7 @@ function build(
   activation: FusedActivation | undefined,
 ): Primitive {
   const d = descriptors(lib, shape);
-  const anyWeights = anyLayoutDesc(lib, d.weightDims);
+  const anyWeights = memoryDesc(lib, d.weightDims);
   const attributes = activation ? activationAttributes(lib, activation) : null;
   const forward = primitiveDesc(lib, forwardDesc(lib, d, anyWeights, withBias), null, attributes);
   let chosen = forward;

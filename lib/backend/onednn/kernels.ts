@@ -1,13 +1,12 @@
 /**
  * The onednn backend: the wasm backend with its convolutions (forward, both gradients, depthwise
- * too) and training batch norm run by oneDNN on the same wasm-heap tensors. Each kernel falls back to the wasm kernel it
- * replaces for what it does not cover (NCHW, PReLU, an unusual bias shape, empty tensors), so
- * every model that trains on wasm trains here.
+ * too) and training batch norm run by oneDNN on the same wasm-heap tensors. Each convolution
+ * kernel falls back to the wasm kernel it replaces for what it does not cover (NCHW, PReLU, an
+ * unusual bias shape, empty tensors), so every model that trains on wasm trains here.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { KernelArgs, WasmHeapBackend } from "../wasm/kernel_call.ts";
 import { DNNL, type OneDnn } from "./library.ts";
-import { BatchNormTraining, BatchNormTrainingGrad } from "../batch_norm_training.ts";
 import { batchNormKernels } from "./batch_norm.ts";
 import { type ConvolutionShape, type FusedActivation, runConvolution } from "./convolution.ts";
 
@@ -166,8 +165,8 @@ const replaced = new Map<string, tf.KernelConfig>();
 const added = new Set<string>();
 
 /**
- * Makes the wasm backend run its convolutions in oneDNN. Call after the wasm training kernels are
- * registered (ours fall back on them); safe to call repeatedly.
+ * Makes the wasm backend run its convolutions and training batch norm in oneDNN. Call after the
+ * wasm training kernels are registered (ours fall back on them); safe to call repeatedly.
  */
 export function registerOneDnnKernels(lib: OneDnn): void {
   for (const [kernelName, run] of oneDnnKernels) {
@@ -205,10 +204,3 @@ export function unregisterOneDnnKernels(): void {
   for (const kernelName of added) tf.unregisterKernel(kernelName, "wasm");
   added.clear();
 }
-
-/** The names of the kernels oneDNN runs. */
-export const oneDnnKernelNames: readonly string[] = [
-  ...oneDnnKernels.map(([name]) => name),
-  BatchNormTraining,
-  BatchNormTrainingGrad,
-];

@@ -168,8 +168,6 @@ export interface OneDnn {
   readonly stream: Deno.PointerValue;
   /** e.g. "2.6.3". */
   readonly version: string;
-  /** The file that was opened. */
-  readonly path: string;
 }
 
 let loaded: OneDnn | undefined;
@@ -195,38 +193,34 @@ export function dims(values: readonly number[]): BigInt64Array {
   return out;
 }
 
-/** A memory descriptor whose layout the primitive chooses. */
-export function anyLayoutDesc(lib: OneDnn, logicalDims: readonly number[]): Uint8Array {
-  const desc = new Uint8Array(MEMORY_DESC_BYTES);
-  check(
-    lib.symbols.dnnl_memory_desc_init_by_tag(
-      desc,
-      logicalDims.length,
-      dims(logicalDims),
-      DNNL.f32,
-      DNNL.formatAny,
-    ),
-    "memory_desc_init_by_tag",
-  );
-  return desc;
-}
-
-/** A dense f32 memory descriptor with the given logical dims and element strides. */
+/**
+ * An f32 memory descriptor with the given logical dims: dense with these element strides, or
+ * without strides in the layout the primitive chooses (oneDNN's format "any").
+ */
 export function memoryDesc(
   lib: OneDnn,
   logicalDims: readonly number[],
-  strides: readonly number[],
+  strides?: readonly number[],
 ): Uint8Array {
   const desc = new Uint8Array(MEMORY_DESC_BYTES);
+  const ndims = logicalDims.length;
   check(
-    lib.symbols.dnnl_memory_desc_init_by_strides(
-      desc,
-      logicalDims.length,
-      dims(logicalDims),
-      DNNL.f32,
-      dims(strides),
-    ),
-    "memory_desc_init_by_strides",
+    strides
+      ? lib.symbols.dnnl_memory_desc_init_by_strides(
+        desc,
+        ndims,
+        dims(logicalDims),
+        DNNL.f32,
+        dims(strides),
+      )
+      : lib.symbols.dnnl_memory_desc_init_by_tag(
+        desc,
+        ndims,
+        dims(logicalDims),
+        DNNL.f32,
+        DNNL.formatAny,
+      ),
+    "memory_desc_init",
   );
   return desc;
 }
@@ -275,13 +269,7 @@ export function loadOneDnn(threads: number): OneDnn {
     engine: handleIn(engine),
     stream: handleIn(stream),
     version: version.join("."),
-    path,
   };
-  return loaded;
-}
-
-/** The library if loadOneDnn succeeded in this process. */
-export function oneDnnLoaded(): OneDnn | undefined {
   return loaded;
 }
 
