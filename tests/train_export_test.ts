@@ -59,3 +59,50 @@ Deno.test("export refuses an unfinished run and an occupied folder unless forced
     await exportRunModel(run.dir, join(dir, "out"), { force: true });
   });
 });
+
+Deno.test("export puts a TTA evaluated later with fer eval on the card", async () => {
+  await withTempDir(async (dir) => {
+    const dataset = await writeFixtureDataset(dir);
+    const run = await makeFixtureRun(join(dir, "run"), dataset);
+    // A run trained without TTA, like the paper experiments: its card needs a later `fer eval`.
+    const configPath = join(run.dir, "config.json");
+    await Deno.writeTextFile(configPath, JSON.stringify({ ...run.config, tta: "none" }));
+    const out = join(dir, "shipped");
+    await exportRunModel(run.dir, out);
+    assert.equal(
+      JSON.parse(await Deno.readTextFile(join(out, "card.json"))).testWithTta,
+      undefined,
+    );
+    await assert.rejects(
+      exportRunModel(run.dir, out, { tta: "flip", force: true }),
+      /no flip TTA evaluation of its PrivateTest split: run 'deno task eval .* --tta flip' first/,
+    );
+    const flip = await evaluateModel(run.dir, {
+      split: "PrivateTest",
+      tta: "flip",
+      backend: "cpu",
+    });
+    await exportRunModel(run.dir, out, { tta: "flip", force: true });
+    const card = JSON.parse(await Deno.readTextFile(join(out, "card.json")));
+    assert.equal(card.testWithTta.tta, "flip");
+    assert.equal(card.testWithTta.accuracy, flip.metrics.accuracy);
+    assert.deepEqual(card.testWithTta.confusionMatrix, flip.metrics.confusionMatrix);
+    assert.equal(card.test.accuracy, run.test.accuracy);
+    assert.match(card.reproduce.export, / --tta flip$/);
+    assert.equal(
+      card.reproduce.evaluate[1],
+      `deno task eval ${out} --data ${dataset} --split PrivateTest --tta flip`,
+    );
+  });
+});
+
+Deno.test("ten-crop TTA of a model that never saw crops is refused with the reason", async () => {
+  await withTempDir(async (dir) => {
+    const dataset = await writeFixtureDataset(dir);
+    const run = await makeFixtureRun(join(dir, "run"), dataset);
+    await assert.rejects(
+      evaluateModel(run.dir, { split: "PrivateTest", tta: "tencrop", backend: "cpu" }),
+      /--tta tencrop needs a model trained on fixed-size crops.*use --tta flip/,
+    );
+  });
+});

@@ -10,10 +10,19 @@ export const exportCommand = defineCommand({
   maxPositionals: 2,
   options: {
     force: { type: "boolean", description: "Replace a model already in DIR" },
+    tta: {
+      type: "string",
+      choices: ["flip", "tencrop"] as const,
+      description: "TTA scores for the card (default: the run's own; another needs " +
+        "'fer eval <run> --split PrivateTest --tta X' first)",
+    },
   },
   details: "Example:\n  fer export runs/mondal-improved-fer2013-20261124-230500 models/default",
   async run({ options, positionals }) {
-    const exported = await exportRunModel(positionals[0], positionals[1], { force: options.force });
+    const exported = await exportRunModel(positionals[0], positionals[1], {
+      force: options.force,
+      tta: options.tta,
+    });
     const test = exported.card.test as { split: string; accuracy: number };
     console.log(
       `Wrote ${exported.dir} (${(exported.bytes / 2 ** 20).toFixed(1)} MiB): ` +

@@ -5,9 +5,10 @@
  */
 import { dirname, join } from "node:path";
 import { defineCommand } from "../args.ts";
-import { FerError, UsageError } from "../../lib/errors.ts";
+import { FerError } from "../../lib/errors.ts";
 import { initBackend } from "../../lib/backend/mod.ts";
 import { BACKEND_CHOICES, TTA_CHOICES } from "../../lib/train/config.ts";
+import { checkTtaFits } from "../../lib/train/mod.ts";
 import {
   annotateImage,
   DEFAULT_MARGIN,
@@ -101,11 +102,11 @@ export const predictCommand = defineCommand({
     const backend = await initBackend(options.backend);
     console.error(`Backend: ${backend.description}`);
     const model = await loadExpressionModel(options.model);
-    if (options.tta === "tencrop" && model.layout.crop === undefined) {
+    try {
+      checkTtaFits(model.layout, options.tta);
+    } catch (error) {
       model.dispose();
-      throw new UsageError(
-        "--tta tencrop needs a model trained on crops (a run with augment.crop)",
-      );
+      throw error;
     }
     const detector = options.aligned ? undefined : await FaceDetector.load();
     const results: Record<string, unknown>[] = [];

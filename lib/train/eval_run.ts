@@ -8,7 +8,7 @@ import { loadModel } from "../models/mod.ts";
 import type { LabeledImages } from "../data/mod.ts";
 import { initBackend } from "../backend/init.ts";
 import type { BackendChoice, DataConfig, TtaChoice } from "./config.ts";
-import { prepareData, savedModelLayout } from "./pipeline.ts";
+import { checkTtaFits, prepareData, savedModelLayout } from "./pipeline.ts";
 import { evaluateSplit, modelFolder } from "./run.ts";
 import { RunFolder } from "./run_folder.ts";
 
@@ -51,6 +51,17 @@ export interface EvaluationResult {
   /** sklearn-style classification report text. */
   readonly report: string;
   readonly backend: string;
+}
+
+/** Where `fer eval` keeps an evaluation in a run folder (`fer export` reads it from there). */
+export function evaluationPath(
+  folder: RunFolder,
+  dataset: string,
+  split: SplitName,
+  tta: TtaChoice,
+): string {
+  const name = `${dataset.split("/").pop()}-${split}-${tta}`;
+  return folder.metricsPath(name.replace(/[^\w.-]+/g, "_"));
 }
 
 /** Evaluates the model of a run (or a model folder) as `options` say. */
@@ -96,6 +107,7 @@ export async function evaluateModel(
       );
     }
     const layout = savedModelLayout(loaded, runConfig);
+    checkTtaFits(layout, options.tta);
     const { metrics, probabilities } = await evaluateSplit(loaded.model, images, layout, {
       datasetName: dataset,
       splitName: options.split,
@@ -106,8 +118,7 @@ export async function evaluateModel(
     if (runConfig) {
       // Kept with the run, so its report shows every evaluation made of it.
       const folder = new RunFolder(path);
-      const name = `${dataset.split("/").pop()}-${options.split}-${options.tta}`;
-      await folder.writeJson(folder.metricsPath(name.replace(/[^\w.-]+/g, "_")), metrics);
+      await folder.writeJson(evaluationPath(folder, dataset, options.split, options.tta), metrics);
       savedIn = path;
     }
     return {

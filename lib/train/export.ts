@@ -9,13 +9,19 @@ import { basename, join } from "node:path";
 import { FerError } from "../errors.ts";
 import type { EvaluationMetrics } from "../metrics/mod.ts";
 import { modelJsonPath, readModelCard } from "../models/mod.ts";
-import type { RunConfig } from "./config.ts";
+import type { RunConfig, TtaChoice } from "./config.ts";
+import { evaluationPath } from "./eval_run.ts";
 import { readRunResult } from "./run.ts";
 import { RunFolder } from "./run_folder.ts";
 
 export interface ExportOptions {
   /** Replace a folder that already holds a model. */
   readonly force?: boolean;
+  /**
+   * The test-time augmentation whose scores go on the card beside the plain ones. Default: the
+   * run's own (its config's `tta`); another one must have been evaluated with `fer eval` first.
+   */
+  readonly tta?: Exclude<TtaChoice, "none">;
 }
 
 export interface ExportedModel {
@@ -38,6 +44,23 @@ function testScore(metrics: EvaluationMetrics, splitName: string) {
     classes: metrics.classes,
     confusionMatrix: metrics.confusionMatrix,
   };
+}
+
+/** The test-split evaluation `fer eval` saved in the run folder with `tta`, under either name. */
+async function readTestEvaluation(
+  folder: RunFolder,
+  config: RunConfig,
+  testSplit: "PrivateTest" | "test",
+  tta: TtaChoice,
+): Promise<EvaluationMetrics> {
+  for (const split of new Set([testSplit, "test"] as const)) {
+    const path = evaluationPath(folder, config.data.dataset, split, tta);
+    if (existsSync(path)) return await folder.readJson<EvaluationMetrics>(path);
+  }
+  throw new FerError(
+    `${folder.dir} has no ${tta} TTA evaluation of its ${testSplit} split: run ` +
+      `'deno task eval ${folder.dir} --split ${testSplit} --tta ${tta}' first`,
+  );
 }
 
 /** Copies `runDir`'s model to `outDir` and writes its card.json; see the module comment. */
@@ -64,9 +87,13 @@ export async function exportRunModel(
   const config = await folder.readJson<RunConfig>(folder.configPath);
   const official = config.data.split.kind === "official";
   const testSplit = official ? "PrivateTest" : "test";
-  const evalCommand = (tta: string) =>
+  const tta = options.tta ?? (config.tta === "none" ? undefined : config.tta);
+  const ttaMetrics = tta === config.tta
+    ? result.ttaMetrics
+    : tta && await readTestEvaluation(folder, config, testSplit, tta);
+  const evalCommand = (choice: TtaChoice) =>
     `deno task eval ${outDir} --data ${config.data.dataset} --split ${testSplit}` +
-    (tta === "none" ? "" : ` --tta ${tta}`) +
+    (choice === "none" ? "" : ` --tta ${choice}`) +
     (config.data.limit ? ` --limit ${config.data.limit}` : "");
 
   await Deno.mkdir(outDir, { recursive: true });
@@ -80,11 +107,12 @@ export async function exportRunModel(
     exportedFrom: basename(runDir),
     sizeBytes: bytes,
     test: testScore(result.metrics, testSplit),
-    testWithTta: result.ttaMetrics && testScore(result.ttaMetrics, testSplit),
+    testWithTta: ttaMetrics && testScore(ttaMetrics, testSplit),
     reproduce: {
       train: embedded.command,
-      export: `deno task fer export ${runDir} ${outDir}`,
-      evaluate: [evalCommand("none"), ...(result.ttaMetrics ? [evalCommand(config.tta)] : [])],
+      export: `deno task fer export ${runDir} ${outDir}` +
+        (tta && tta !== config.tta ? ` --tta ${tta}` : ""),
+      evaluate: [evalCommand("none"), ...(tta && ttaMetrics ? [evalCommand(tta)] : [])],
     },
   };
   await Deno.writeTextFile(join(outDir, "card.json"), JSON.stringify(card, null, 2) + "\n");

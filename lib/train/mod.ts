@@ -56,6 +56,7 @@ export {
   setLearningRate,
 } from "./optimizers.ts";
 export {
+  checkTtaFits,
   ImageBatcher,
   type InputLayout,
   predictProbabilities,

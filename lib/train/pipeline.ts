@@ -25,6 +25,7 @@ import {
   selectClasses,
   stratifiedSplit,
 } from "../data/mod.ts";
+import { UsageError } from "../errors.ts";
 import type { LoadedModel } from "../models/mod.ts";
 import type { Random } from "../random.ts";
 import type { DataConfig, RunConfig, TtaChoice } from "./config.ts";
@@ -105,6 +106,24 @@ export interface InputLayout {
   readonly crop?: CropConfig;
 }
 
+/** The crop evaluation takes: the centre of a fixed-size training crop; else the whole image. */
+function evaluationCrop(layout: InputLayout) {
+  const crop = layout.crop;
+  return crop && crop.type !== "random-resized"
+    ? { type: "center" as const, height: crop.height, width: crop.width }
+    : undefined;
+}
+
+/** Ten-crop TTA cuts crops of the training crop's size, so a model trained on whole images has none. */
+export function checkTtaFits(layout: InputLayout, tta: TtaChoice): void {
+  if (tta === "tencrop" && evaluationCrop(layout) === undefined) {
+    throw new UsageError(
+      "--tta tencrop needs a model trained on fixed-size crops (a run with augment.crop); " +
+        "this one sees whole images: use --tta flip",
+    );
+  }
+}
+
 /**
  * The layout a saved model's inputs need: its own shape and normalisation, and the crop its
  * training used, from the run's config or, for a model folder that travels without one (like the
@@ -146,13 +165,6 @@ export class ImageBatcher implements Batcher {
     };
   }
 
-  #evalCrop() {
-    const crop = this.layout.crop;
-    return crop && crop.type !== "random-resized"
-      ? { type: "center" as const, height: crop.height, width: crop.width }
-      : undefined;
-  }
-
   images(indices: ArrayLike<number>, training: boolean, random: Random): tf.Tensor4D {
     const [h, w, c] = this.layout.inputShape;
     if (training && this.#augmentation) {
@@ -170,7 +182,10 @@ export class ImageBatcher implements Batcher {
   /** The test-time views of a batch (1 for none, 2 for flip, 10 for ten-crop). */
   views(indices: ArrayLike<number>, tta: TtaChoice): Float32Array[] {
     const mode = tta === "tencrop" ? "ten-crop" : tta;
-    return ttaViews(this.images_, indices, mode, { ...this.#options(), crop: this.#evalCrop() });
+    return ttaViews(this.images_, indices, mode, {
+      ...this.#options(),
+      crop: evaluationCrop(this.layout),
+    });
   }
 }
 

@@ -6,7 +6,14 @@
 import type * as tf from "@tensorflow/tfjs";
 import { BatchNormTraining, BatchNormTrainingGrad } from "../batch_norm_training.ts";
 import type { KernelArgs, WasmHeapBackend } from "../wasm/kernel_call.ts";
-import { BATCH_NORM_DESC_BYTES, check, DNNL, memoryDesc, type OneDnn } from "./library.ts";
+import {
+  BATCH_NORM_DESC_BYTES,
+  channelsLastDesc,
+  check,
+  DNNL,
+  memoryDesc,
+  type OneDnn,
+} from "./library.ts";
 import {
   argumentList,
   cachedPrimitive,
@@ -17,19 +24,6 @@ import {
   primitiveDesc,
   runPrimitive,
 } from "./primitive.ts";
-
-/** oneDNN's view of a channels-last tensor: dims [N, C, ...spatial] with NHWC strides. */
-function dataDesc(lib: OneDnn, shape: readonly number[]): Uint8Array {
-  const rank = shape.length;
-  const channels = shape[rank - 1];
-  const stride = (axis: number) => shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const spatial = shape.slice(1, rank - 1);
-  return memoryDesc(
-    lib,
-    [shape[0], channels, ...spatial],
-    [stride(0), 1, ...spatial.map((_, i) => stride(i + 1))],
-  );
-}
 
 function forwardDesc(lib: OneDnn, data: Uint8Array, epsilon: number): Uint8Array {
   const desc = new Uint8Array(BATCH_NORM_DESC_BYTES);
@@ -57,7 +51,7 @@ function build(
   backward: boolean,
   args: ReadonlyArray<[number, number]>,
 ): Primitive {
-  const data = dataDesc(lib, shape);
+  const data = channelsLastDesc(lib, shape);
   const channel = memoryDesc(lib, [shape[shape.length - 1]], [1]);
   const forward = primitiveDesc(lib, forwardDesc(lib, data, epsilon), null);
   let chosen = forward;

@@ -5,6 +5,7 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import {
+  channelsLastDesc,
   check,
   CONVOLUTION_DESC_BYTES,
   dims,
@@ -44,8 +45,8 @@ function descriptors(lib: OneDnn, { info, depthwise }: ConvolutionShape) {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c } = info;
   const { outHeight: ho, outWidth: wo, outChannels: o } = info;
   const kh = info.filterHeight, kw = info.filterWidth;
-  const src = memoryDesc(lib, [n, c, h, w], [h * w * c, 1, w * c, c]);
-  const dst = memoryDesc(lib, [n, o, ho, wo], [ho * wo * o, 1, wo * o, o]);
+  const src = channelsLastDesc(lib, [n, h, w, c]);
+  const dst = channelsLastDesc(lib, [n, ho, wo, o]);
   const multiplier = o / c;
   // oneDNN's filter dims are [O, I, kh, kw], grouped [G, O/G, I/G, kh, kw]; the strides say
   // where tfjs keeps each element.

@@ -225,6 +225,18 @@ export function memoryDesc(
   return desc;
 }
 
+/** oneDNN's view of a tfjs channels-last tensor [N, ...spatial, C]: dims [N, C, ...spatial]. */
+export function channelsLastDesc(lib: OneDnn, shape: readonly number[]): Uint8Array {
+  const rank = shape.length;
+  const stride = (axis: number) => shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const spatial = shape.slice(1, rank - 1);
+  return memoryDesc(
+    lib,
+    [shape[0], shape[rank - 1], ...spatial],
+    [stride(0), 1, ...spatial.map((_, i) => stride(i + 1))],
+  );
+}
+
 /**
  * Opens oneDNN once per process. `threads` sets its OpenMP thread count, which is read when the
  * library loads, so the first call decides it. Its idle threads sleep instead of spinning, since
