@@ -7,8 +7,10 @@ import {
   loadModel,
   loadWeightsInto,
   readWeights,
+  saveFloat16Copy,
   saveModel,
 } from "../lib/models/mod.ts";
+import { float16Weights } from "../lib/models/file_io.ts";
 import { withTempDir } from "./helpers.ts";
 
 await tf.setBackend("cpu");
@@ -57,6 +59,51 @@ Deno.test("save → load gives identical predictions, config, card and features"
       }
     });
   }
+});
+
+Deno.test("a float16 copy is half the size and loads to weights within half precision", async () => {
+  await withTempDir(async (dir) => {
+    const original = createModel("liu-cnn5", { inputShape: [16, 16, 1], seed: 3 });
+    perturbAllWeights(original);
+    await saveModel(original, `${dir}/full`, { dataset: "fer2013" });
+    await saveFloat16Copy(`${dir}/full`, `${dir}/half`);
+    const size = (folder: string) => Deno.statSync(`${dir}/${folder}/weights.bin`).size;
+    assert.equal(size("half"), size("full") / 2);
+    const loaded = await loadModel(`${dir}/half`);
+    try {
+      assert.deepEqual(loaded.card, { dataset: "fer2013" });
+      for (const [i, weight] of loaded.model.weights.entries()) {
+        const expected = original.model.weights[i].read().dataSync();
+        const actual = weight.read().dataSync();
+        assert.notDeepEqual(actual, expected, `${weight.name} was not rounded`);
+        for (let j = 0; j < expected.length; j++) {
+          // Half precision keeps 11 significant bits: relative error at most 2^-11.
+          const error = Math.abs(actual[j] - expected[j]) / Math.abs(expected[j]);
+          assert.ok(error <= 2 ** -11, `${weight.name}[${j}]: ${actual[j]} vs ${expected[j]}`);
+        }
+      }
+    } finally {
+      loaded.dispose();
+      original.dispose();
+    }
+  });
+});
+
+Deno.test("float16Weights keeps other dtypes and refuses values beyond half precision", () => {
+  const specs: tf.io.WeightsManifestEntry[] = [
+    { name: "steps", shape: [1], dtype: "int32" },
+    { name: "kernel", shape: [2], dtype: "float32" },
+  ];
+  const buffer = new ArrayBuffer(12);
+  new Int32Array(buffer, 0, 1)[0] = 7;
+  new Float32Array(buffer, 4, 2).set([0.1, -3]);
+  const [converted, half] = float16Weights(specs, buffer);
+  assert.deepEqual(converted, [specs[0], { ...specs[1], quantization: { dtype: "float16" } }]);
+  assert.equal(half.byteLength, 8);
+  assert.equal(new Int32Array(half, 0, 1)[0], 7);
+  assert.deepEqual([...new Float16Array(half, 4, 2)], [...Float16Array.of(0.1, -3)]);
+  new Float32Array(buffer, 4, 2).set([1, 1e6]);
+  assert.throws(() => float16Weights(specs, buffer), /kernel.*element 1 is beyond float16's range/);
 });
 
 Deno.test("loadWeightsInto copies the body into a model with another head", () => {

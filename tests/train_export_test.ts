@@ -96,6 +96,42 @@ Deno.test("export puts a TTA evaluated later with fer eval on the card", async (
   });
 });
 
+Deno.test("a float16 export is half the size and its card holds scores measured on it", async () => {
+  await withTempDir(async (dir) => {
+    const dataset = await writeFixtureDataset(dir);
+    const run = await makeFixtureRun(join(dir, "run"), dataset);
+    const out = join(dir, "half");
+    const runFiles = async () =>
+      (await Array.fromAsync(Deno.readDir(run.dir))).map((entry) => entry.name).sort();
+    const filesBefore = await runFiles();
+    const exported = await exportRunModel(run.dir, out, { float16: true });
+    const weightsBytes = (folder: string) => Deno.statSync(join(folder, "weights.bin")).size;
+    assert.equal(weightsBytes(out), weightsBytes(join(run.dir, "model")) / 2);
+    const card = exported.card as Record<string, Record<string, unknown>>;
+    assert.equal(card.weightsDtype, "float16");
+    assert.deepEqual(card.float32Accuracy, {
+      test: run.test.accuracy,
+      testWithTta: run.testFlip.accuracy,
+    });
+    assert.match(String(card.reproduce.export), / --float16$/);
+    for (const [tta, score] of [["none", card.test], ["flip", card.testWithTta]] as const) {
+      const again = await evaluateModel(out, {
+        data: dataset,
+        split: "PrivateTest",
+        tta,
+        backend: "cpu",
+      });
+      assert.equal(score.accuracy, again.metrics.accuracy);
+      assert.deepEqual(score.confusionMatrix, again.metrics.confusionMatrix);
+    }
+    assert.deepEqual(
+      await runFiles(),
+      filesBefore,
+      "measuring the export wrote nothing into the run",
+    );
+  });
+});
+
 Deno.test("ten-crop TTA of a model that never saw crops is refused with the reason", async () => {
   await withTempDir(async (dir) => {
     const dataset = await writeFixtureDataset(dir);

@@ -10,6 +10,10 @@ export const exportCommand = defineCommand({
   maxPositionals: 2,
   options: {
     force: { type: "boolean", description: "Replace a model already in DIR" },
+    float16: {
+      type: "boolean",
+      description: "Store float16 weights (half the size); the card's test scores are re-measured",
+    },
     tta: {
       type: "string",
       choices: ["flip", "tencrop"] as const,
@@ -22,6 +26,7 @@ export const exportCommand = defineCommand({
     const exported = await exportRunModel(positionals[0], positionals[1], {
       force: options.force,
       tta: options.tta,
+      float16: options.float16,
     });
     const test = exported.card.test as { split: string; accuracy: number };
     console.log(

@@ -97,6 +97,68 @@ export async function readWeightShards(
 }
 
 /**
+ * The same weights as IEEE half floats (tfjs's float16 quantization, which every tfjs loader turns
+ * back into float32): half the bytes, about three significant digits per weight. Weights that are
+ * not float32 stay as they are; one beyond half precision's range (±65504) is a DataError naming it.
+ */
+export function float16Weights(
+  specs: readonly tf.io.WeightsManifestEntry[],
+  buffer: ArrayBuffer,
+): [tf.io.WeightsManifestEntry[], ArrayBuffer] {
+  const parts: Uint8Array[] = [];
+  const converted: tf.io.WeightsManifestEntry[] = [];
+  let offset = 0;
+  for (const spec of specs) {
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    const bytes = BYTES_PER_ELEMENT[spec.quantization?.dtype ?? spec.dtype];
+    if (bytes === undefined) {
+      throw new DataError(`weight ${spec.name} has no fixed size`, spec.name);
+    }
+    if (spec.dtype !== "float32" || spec.quantization) {
+      parts.push(new Uint8Array(buffer, offset, size * bytes));
+      converted.push(spec);
+    } else {
+      const values = new Float32Array(buffer.slice(offset, offset + size * 4));
+      const half = Float16Array.from(values);
+      const overflow = half.findIndex((value, i) =>
+        !Number.isFinite(value) && Number.isFinite(values[i])
+      );
+      if (overflow >= 0) {
+        throw new DataError(`element ${overflow} is beyond float16's range`, spec.name);
+      }
+      parts.push(new Uint8Array(half.buffer));
+      converted.push({ ...spec, quantization: { dtype: "float16" } });
+    }
+    offset += size * bytes;
+  }
+  const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+  let at = 0;
+  for (const part of parts) {
+    joined.set(part, at);
+    at += part.byteLength;
+  }
+  return [converted, joined.buffer];
+}
+
+/** Writes the model at `from` (a folder or model.json) to folder `to` with float16 weights. */
+export async function saveFloat16Copy(from: string, to: string): Promise<void> {
+  const jsonPath = modelJsonPath(from);
+  const modelJson = await readJsonFile(jsonPath) as unknown as tf.io.ModelJSON;
+  const [specs, buffer] = await readWeightShards(jsonPath, modelJson.weightsManifest);
+  const [halfSpecs, halfBuffer] = float16Weights(specs, buffer);
+  await Deno.mkdir(to, { recursive: true });
+  // Weights first, as in fileSystemHandler.
+  await Deno.writeFile(join(to, WEIGHTS_FILE), new Uint8Array(halfBuffer));
+  await Deno.writeTextFile(
+    modelJsonPath(to),
+    JSON.stringify({
+      ...modelJson,
+      weightsManifest: [{ paths: [WEIGHTS_FILE], weights: halfSpecs }],
+    }),
+  );
+}
+
+/**
  * A tf.io.IOHandler that saves to / loads from `path` (a folder, or a .json file path) on the local
  * file system: model.json plus one `weights.bin` shard. `metadata` is merged into
  * userDefinedMetadata on save. Use as `model.save(fileSystemHandler(dir))` or

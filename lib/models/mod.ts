@@ -28,10 +28,12 @@ export { formatCount, formatMacs, modelSummary } from "./summary.ts";
 export { imagenetNormalization, scaleNormalization } from "./normalization.ts";
 export {
   fileSystemHandler,
+  float16Weights,
   type LoadedModel,
   loadModel,
   modelJsonPath,
   readModelCard,
+  saveFloat16Copy,
   saveModel,
 } from "./file_io.ts";
 export {

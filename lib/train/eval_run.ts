@@ -42,6 +42,11 @@ export interface EvaluateOptions {
   readonly backend?: BackendChoice;
   /** Override the run's --limit (0: use every image). */
   readonly limit?: number;
+  /**
+   * Evaluate this model folder (e.g. the run's float16 export) with the run's data and input
+   * layout instead of the run's own model; the result is then not saved in the run.
+   */
+  readonly modelDir?: string;
 }
 
 export interface EvaluationResult {
@@ -71,7 +76,7 @@ export async function evaluateModel(
 ): Promise<EvaluationResult> {
   const runConfig = await RunFolder.readConfigIfRun(path);
   const backend = await initBackend(options.backend ?? runConfig?.backend ?? "auto");
-  const loaded = await loadModel(modelFolder(path));
+  const loaded = await loadModel(options.modelDir ?? modelFolder(path));
   try {
     const card = loaded.card as { classNames?: string[] };
     const dataset = options.data ?? runConfig?.data.dataset;
@@ -115,7 +120,7 @@ export async function evaluateModel(
       batchSize: options.batchSize ?? runConfig?.schedule.batchSize ?? 64,
     });
     let savedIn: string | undefined;
-    if (runConfig) {
+    if (runConfig && !options.modelDir) {
       // Kept with the run, so its report shows every evaluation made of it.
       const folder = new RunFolder(path);
       await folder.writeJson(evaluationPath(folder, dataset, options.split, options.tta), metrics);

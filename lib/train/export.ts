@@ -8,9 +8,9 @@ import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import { FerError } from "../errors.ts";
 import type { EvaluationMetrics } from "../metrics/mod.ts";
-import { modelJsonPath, readModelCard } from "../models/mod.ts";
+import { modelJsonPath, readModelCard, saveFloat16Copy } from "../models/mod.ts";
 import type { RunConfig, TtaChoice } from "./config.ts";
-import { evaluationPath } from "./eval_run.ts";
+import { evaluateModel, evaluationPath } from "./eval_run.ts";
 import { readRunResult } from "./run.ts";
 import { RunFolder } from "./run_folder.ts";
 
@@ -22,6 +22,11 @@ export interface ExportOptions {
    * run's own (its config's `tta`); another one must have been evaluated with `fer eval` first.
    */
   readonly tta?: Exclude<TtaChoice, "none">;
+  /**
+   * Store the weights as float16 (half the bytes). The card's test scores are then measured again
+   * on the exported weights; the float32 ones are kept beside them.
+   */
+  readonly float16?: boolean;
 }
 
 export interface ExportedModel {
@@ -97,21 +102,39 @@ export async function exportRunModel(
     (config.data.limit ? ` --limit ${config.data.limit}` : "");
 
   await Deno.mkdir(outDir, { recursive: true });
+  if (options.float16) {
+    await saveFloat16Copy(folder.modelDir, outDir);
+  } else {
+    for (const name of ["model.json", "weights.bin"]) {
+      await Deno.copyFile(join(folder.modelDir, name), join(outDir, name));
+    }
+  }
   let bytes = 0;
   for (const name of ["model.json", "weights.bin"]) {
-    await Deno.copyFile(join(folder.modelDir, name), join(outDir, name));
     bytes += (await Deno.stat(join(outDir, name))).size;
+  }
+  let test = result.metrics;
+  let testWithTta = ttaMetrics;
+  if (options.float16) {
+    const measure = async (choice: TtaChoice) =>
+      (await evaluateModel(runDir, { split: testSplit, tta: choice, modelDir: outDir })).metrics;
+    test = await measure("none");
+    testWithTta = tta && ttaMetrics && await measure(tta);
   }
   const card: Record<string, unknown> = {
     ...embedded,
     exportedFrom: basename(runDir),
     sizeBytes: bytes,
-    test: testScore(result.metrics, testSplit),
-    testWithTta: ttaMetrics && testScore(ttaMetrics, testSplit),
+    weightsDtype: options.float16 ? "float16" : "float32",
+    test: testScore(test, testSplit),
+    testWithTta: testWithTta && testScore(testWithTta, testSplit),
+    float32Accuracy: options.float16
+      ? { test: result.metrics.accuracy, testWithTta: ttaMetrics?.accuracy }
+      : undefined,
     reproduce: {
       train: embedded.command,
       export: `deno task fer export ${runDir} ${outDir}` +
-        (tta && tta !== config.tta ? ` --tta ${tta}` : ""),
+        (tta && tta !== config.tta ? ` --tta ${tta}` : "") + (options.float16 ? " --float16" : ""),
       evaluate: [evalCommand("none"), ...(tta && ttaMetrics ? [evalCommand(tta)] : [])],
     },
   };
