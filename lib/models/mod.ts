@@ -28,7 +28,6 @@ export { formatCount, formatMacs, modelSummary } from "./summary.ts";
 export { imagenetNormalization, scaleNormalization } from "./normalization.ts";
 export {
   fileSystemHandler,
-  float16Weights,
   type LoadedModel,
   loadModel,
   modelJsonPath,
