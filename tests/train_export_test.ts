@@ -132,6 +132,26 @@ Deno.test("a float16 export is half the size and its card holds scores measured 
   });
 });
 
+Deno.test("a failed export leaves the model already in the folder as it was", async () => {
+  await withTempDir(async (dir) => {
+    const dataset = await writeFixtureDataset(dir);
+    const run = await makeFixtureRun(join(dir, "run"), dataset);
+    const out = join(dir, "shipped");
+    await exportRunModel(run.dir, out);
+    const snapshot = async () =>
+      await Promise.all(
+        ["model.json", "weights.bin", "card.json"].map((name) => Deno.readFile(join(out, name))),
+      );
+    const before = await snapshot();
+    // Measuring float16 weights needs the data: without it the export fails half-way.
+    await Deno.remove(dataset);
+    await assert.rejects(exportRunModel(run.dir, out, { float16: true, force: true }), /synthetic/);
+    assert.deepEqual(await snapshot(), before);
+    const left = (await Array.fromAsync(Deno.readDir(dir))).map((entry) => entry.name);
+    assert.deepEqual(left.filter((name) => name.startsWith(".export-")), []);
+  });
+});
+
 Deno.test("ten-crop TTA of a model that never saw crops is refused with the reason", async () => {
   await withTempDir(async (dir) => {
     const dataset = await writeFixtureDataset(dir);

@@ -5,7 +5,7 @@
  * test scores and confusion matrices with and without TTA and the commands that reproduce them.
  */
 import { existsSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { FerError } from "../errors.ts";
 import type { EvaluationMetrics } from "../metrics/mod.ts";
 import { modelJsonPath, readModelCard, saveFloat16Copy } from "../models/mod.ts";
@@ -13,6 +13,9 @@ import type { RunConfig, TtaChoice } from "./config.ts";
 import { evaluateModel, evaluationPath } from "./eval_run.ts";
 import { readRunResult } from "./run.ts";
 import { RunFolder } from "./run_folder.ts";
+
+/** The files of a model folder, weights first (the order they are written in). */
+const MODEL_FILES = ["weights.bin", "model.json"];
 
 export interface ExportOptions {
   /** Replace a folder that already holds a model. */
@@ -101,43 +104,55 @@ export async function exportRunModel(
     (choice === "none" ? "" : ` --tta ${choice}`) +
     (config.data.limit ? ` --limit ${config.data.limit}` : "");
 
-  await Deno.mkdir(outDir, { recursive: true });
-  if (options.float16) {
-    await saveFloat16Copy(folder.modelDir, outDir);
-  } else {
-    for (const name of ["model.json", "weights.bin"]) {
-      await Deno.copyFile(join(folder.modelDir, name), join(outDir, name));
+  // Everything is made in a folder beside outDir and moved in at the end, so a failure (say, the
+  // data for measuring float16 weights is missing) leaves a model already in outDir untouched.
+  await Deno.mkdir(dirname(resolve(outDir)), { recursive: true });
+  const staging = await Deno.makeTempDir({ dir: dirname(resolve(outDir)), prefix: ".export-" });
+  try {
+    if (options.float16) {
+      await saveFloat16Copy(folder.modelDir, staging);
+    } else {
+      for (const name of MODEL_FILES) {
+        await Deno.copyFile(join(folder.modelDir, name), join(staging, name));
+      }
     }
+    let bytes = 0;
+    for (const name of MODEL_FILES) bytes += (await Deno.stat(join(staging, name))).size;
+    let test = result.metrics;
+    let testWithTta = ttaMetrics;
+    if (options.float16) {
+      const measure = async (choice: TtaChoice) =>
+        (await evaluateModel(runDir, { split: testSplit, tta: choice, modelDir: staging }))
+          .metrics;
+      test = await measure("none");
+      testWithTta = tta && ttaMetrics && await measure(tta);
+    }
+    const card: Record<string, unknown> = {
+      ...embedded,
+      exportedFrom: basename(runDir),
+      sizeBytes: bytes,
+      weightsDtype: options.float16 ? "float16" : "float32",
+      test: testScore(test, testSplit),
+      testWithTta: testWithTta && testScore(testWithTta, testSplit),
+      float32Accuracy: options.float16
+        ? { test: result.metrics.accuracy, testWithTta: ttaMetrics?.accuracy }
+        : undefined,
+      reproduce: {
+        train: embedded.command,
+        export: `deno task fer export ${runDir} ${outDir}` +
+          (tta && tta !== config.tta ? ` --tta ${tta}` : "") +
+          (options.float16 ? " --float16" : ""),
+        evaluate: [evalCommand("none"), ...(tta && ttaMetrics ? [evalCommand(tta)] : [])],
+      },
+    };
+    await Deno.writeTextFile(join(staging, "card.json"), JSON.stringify(card, null, 2) + "\n");
+    await Deno.mkdir(outDir, { recursive: true });
+    // Weights first: model.json then never points at weights of another model.
+    for (const name of [...MODEL_FILES, "card.json"]) {
+      await Deno.rename(join(staging, name), join(outDir, name));
+    }
+    return { dir: outDir, card, bytes };
+  } finally {
+    await Deno.remove(staging, { recursive: true });
   }
-  let bytes = 0;
-  for (const name of ["model.json", "weights.bin"]) {
-    bytes += (await Deno.stat(join(outDir, name))).size;
-  }
-  let test = result.metrics;
-  let testWithTta = ttaMetrics;
-  if (options.float16) {
-    const measure = async (choice: TtaChoice) =>
-      (await evaluateModel(runDir, { split: testSplit, tta: choice, modelDir: outDir })).metrics;
-    test = await measure("none");
-    testWithTta = tta && ttaMetrics && await measure(tta);
-  }
-  const card: Record<string, unknown> = {
-    ...embedded,
-    exportedFrom: basename(runDir),
-    sizeBytes: bytes,
-    weightsDtype: options.float16 ? "float16" : "float32",
-    test: testScore(test, testSplit),
-    testWithTta: testWithTta && testScore(testWithTta, testSplit),
-    float32Accuracy: options.float16
-      ? { test: result.metrics.accuracy, testWithTta: ttaMetrics?.accuracy }
-      : undefined,
-    reproduce: {
-      train: embedded.command,
-      export: `deno task fer export ${runDir} ${outDir}` +
-        (tta && tta !== config.tta ? ` --tta ${tta}` : "") + (options.float16 ? " --float16" : ""),
-      evaluate: [evalCommand("none"), ...(tta && ttaMetrics ? [evalCommand(tta)] : [])],
-    },
-  };
-  await Deno.writeTextFile(join(outDir, "card.json"), JSON.stringify(card, null, 2) + "\n");
-  return { dir: outDir, card, bytes };
 }
