@@ -11,6 +11,7 @@ import type { EvaluationMetrics } from "../metrics/mod.ts";
 import { modelJsonPath, readModelCard, saveFloat16Copy } from "../models/mod.ts";
 import type { RunConfig, TtaChoice } from "./config.ts";
 import { evaluateModel, evaluationPath } from "./eval_run.ts";
+import { checkTtaFits } from "./pipeline.ts";
 import { readRunResult } from "./run.ts";
 import { RunFolder } from "./run_folder.ts";
 
@@ -96,6 +97,7 @@ export async function exportRunModel(
   const official = config.data.split.kind === "official";
   const testSplit = official ? "PrivateTest" : "test";
   const tta = options.tta ?? (config.tta === "none" ? undefined : config.tta);
+  if (tta) checkTtaFits({ crop: config.augment?.crop }, tta);
   const ttaMetrics = tta === config.tta
     ? result.ttaMetrics
     : tta && await readTestEvaluation(folder, config, testSplit, tta);

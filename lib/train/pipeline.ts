@@ -107,7 +107,7 @@ export interface InputLayout {
 }
 
 /** The crop evaluation takes: the centre of a fixed-size training crop; else the whole image. */
-function evaluationCrop(layout: InputLayout) {
+function evaluationCrop(layout: Pick<InputLayout, "crop">) {
   const crop = layout.crop;
   return crop && crop.type !== "random-resized"
     ? { type: "center" as const, height: crop.height, width: crop.width }
@@ -115,7 +115,7 @@ function evaluationCrop(layout: InputLayout) {
 }
 
 /** Ten-crop TTA cuts crops of the training crop's size, so a model trained on whole images has none. */
-export function checkTtaFits(layout: InputLayout, tta: TtaChoice): void {
+export function checkTtaFits(layout: Pick<InputLayout, "crop">, tta: TtaChoice): void {
   if (tta === "tencrop" && evaluationCrop(layout) === undefined) {
     throw new UsageError(
       "--tta tencrop needs a model trained on fixed-size crops (a run with augment.crop); " +
