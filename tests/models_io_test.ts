@@ -97,13 +97,16 @@ Deno.test("float16Weights keeps other dtypes and refuses values beyond half prec
   const buffer = new ArrayBuffer(12);
   new Int32Array(buffer, 0, 1)[0] = 7;
   new Float32Array(buffer, 4, 2).set([0.1, -3]);
-  const [converted, half] = float16Weights(specs, buffer);
+  const [converted, half] = float16Weights(specs, buffer, "model.json");
   assert.deepEqual(converted, [specs[0], { ...specs[1], quantization: { dtype: "float16" } }]);
   assert.equal(half.byteLength, 8);
   assert.equal(new Int32Array(half, 0, 1)[0], 7);
   assert.deepEqual([...new Float16Array(half, 4, 2)], [...Float16Array.of(0.1, -3)]);
   new Float32Array(buffer, 4, 2).set([1, 1e6]);
-  assert.throws(() => float16Weights(specs, buffer), /kernel.*element 1 is beyond float16's range/);
+  assert.throws(
+    () => float16Weights(specs, buffer, "model.json"),
+    /kernel.*element 1 is beyond float16's range/,
+  );
 });
 
 Deno.test("loadWeightsInto copies the body into a model with another head", () => {

@@ -87,23 +87,29 @@ export async function readWeightShards(
       source,
     );
   }
-  const joined = new Uint8Array(total);
+  return [specs, concatenate(shards).buffer];
+}
+
+function concatenate(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
   let offset = 0;
-  for (const shard of shards) {
-    joined.set(shard, offset);
-    offset += shard.byteLength;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.byteLength;
   }
-  return [specs, joined.buffer];
+  return joined;
 }
 
 /**
  * The same weights as IEEE half floats (tfjs's float16 quantization, which every tfjs loader turns
  * back into float32): half the bytes, about three significant digits per weight. Weights that are
- * not float32 stay as they are; one beyond half precision's range (±65504) is a DataError naming it.
+ * not float32 stay as they are; one beyond half precision's range (±65504) is a DataError naming it
+ * and `source`, the model.json they came from.
  */
 export function float16Weights(
   specs: readonly tf.io.WeightsManifestEntry[],
   buffer: ArrayBuffer,
+  source: string,
 ): [tf.io.WeightsManifestEntry[], ArrayBuffer] {
   const parts: Uint8Array[] = [];
   const converted: tf.io.WeightsManifestEntry[] = [];
@@ -112,7 +118,7 @@ export function float16Weights(
     const size = spec.shape.reduce((a, b) => a * b, 1);
     const bytes = BYTES_PER_ELEMENT[spec.quantization?.dtype ?? spec.dtype];
     if (bytes === undefined) {
-      throw new DataError(`weight ${spec.name} has no fixed size`, spec.name);
+      throw new DataError(`weight ${spec.name} has no fixed size`, source);
     }
     if (spec.dtype !== "float32" || spec.quantization) {
       parts.push(new Uint8Array(buffer, offset, size * bytes));
@@ -124,20 +130,17 @@ export function float16Weights(
         !Number.isFinite(value) && Number.isFinite(values[i])
       );
       if (overflow >= 0) {
-        throw new DataError(`element ${overflow} is beyond float16's range`, spec.name);
+        throw new DataError(
+          `weight ${spec.name}: element ${overflow} is beyond float16's range`,
+          source,
+        );
       }
       parts.push(new Uint8Array(half.buffer));
       converted.push({ ...spec, quantization: { dtype: "float16" } });
     }
     offset += size * bytes;
   }
-  const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
-  let at = 0;
-  for (const part of parts) {
-    joined.set(part, at);
-    at += part.byteLength;
-  }
-  return [converted, joined.buffer];
+  return [converted, concatenate(parts).buffer];
 }
 
 /** Writes the model at `from` (a folder or model.json) to folder `to` with float16 weights. */
@@ -145,7 +148,7 @@ export async function saveFloat16Copy(from: string, to: string): Promise<void> {
   const jsonPath = modelJsonPath(from);
   const modelJson = await readJsonFile(jsonPath) as unknown as tf.io.ModelJSON;
   const [specs, buffer] = await readWeightShards(jsonPath, modelJson.weightsManifest);
-  const [halfSpecs, halfBuffer] = float16Weights(specs, buffer);
+  const [halfSpecs, halfBuffer] = float16Weights(specs, buffer, jsonPath);
   await Deno.mkdir(to, { recursive: true });
   // Weights first, as in fileSystemHandler.
   await Deno.writeFile(join(to, WEIGHTS_FILE), new Uint8Array(halfBuffer));
