@@ -23,11 +23,13 @@ export interface ExperimentOptions {
   /** Where the reproduction table goes; undefined skips it (tests). */
   readonly reproductionDoc?: string;
   /**
-   * End within about this many minutes (see TrainerOptions.deadline; a run that starts finishes
-   * at least one epoch): a run cut short ends on its best epoch so far, later runs are not
-   * started, and the same command again continues where it stopped.
+   * Stop training after about this many minutes (see TrainerOptions.deadline; a run's first epoch
+   * always completes): a run cut short ends on its best epoch so far, later runs are not started,
+   * and the same command again continues where it stopped.
    */
   readonly timeLimitMinutes?: number;
+  /** Mid-epoch checkpoints every this many steps (TrainRunOptions.checkpointEverySteps). */
+  readonly checkpointEverySteps?: number;
   /** Train nothing: rewrite the section from the runs already in the folder. */
   readonly reportOnly?: boolean;
   readonly progress: ProgressMode;
@@ -203,6 +205,7 @@ async function trainOrResume(
       resume: interrupted ? runDir : undefined,
       backend: options.backend,
       deadline,
+      checkpointEverySteps: options.checkpointEverySteps,
       progress: options.progress,
       print,
     });

@@ -132,7 +132,7 @@ Deno.test("unknown models and bad options are errors that list the choices", asy
   assert.match(bad.err, /Valid choices: adam, sgd, nesterov, rmsprop/);
 });
 
-Deno.test("--time-limit ends a run after an epoch on its best weights; --resume continues it", async () => {
+Deno.test("--time-limit ends a run on its best weights, mid-epoch if need be; --resume continues it", async () => {
   await withTempDir(async (dir) => {
     const csv = await tinyFer2013(dir);
     const train = (out: string, ...extra: string[]) =>
@@ -161,6 +161,18 @@ Deno.test("--time-limit ends a run after an epoch on its best weights; --resume 
       "time limit reached after epoch 1 of 2",
     );
 
+    // Resumed with a limit already past: one step of epoch 2, checkpointed, then the test again.
+    const midEpoch = await captureStdout(() =>
+      main(["train", "--resume", cut, "--time-limit", "0.000001", "--quiet", "--no-report"])
+    );
+    assert.equal(midEpoch.code, 0, midEpoch.out);
+    assert.match(
+      midEpoch.out,
+      /Time limit reached in epoch 2 of 2 \(step 1\/\d+, checkpointed\); resuming continues/,
+    );
+    assert.match(midEpoch.out, /Test \(35 images, no TTA\): accuracy/);
+    assert.equal(parseHistoryCsv(await Deno.readTextFile(`${cut}/history.csv`)).length, 1);
+
     // --backend on resume overrides the configured one (cpu here would take minutes).
     const configPath = `${cut}/config.json`;
     const config = JSON.parse(await Deno.readTextFile(configPath));
@@ -170,13 +182,14 @@ Deno.test("--time-limit ends a run after an epoch on its best weights; --resume 
     );
     assert.equal(resumed.code, 0, resumed.out);
     assert.match(resumed.out, /Backend: wasm \(/);
+    assert.match(resumed.out, /Resuming at epoch 2, step 1\//);
     await assertSameTraining(cut, full);
     assert.equal((await readRunResult(cut))?.fit.timeLimitReached, undefined);
     // The card keeps the command that started the run and lists the one that resumed it.
     const resumedCard = await Deno.readTextFile(`${cut}/model/model.json`);
     assert.match(
       resumedCard,
-      /"command":"deno task fer[^"]*","resumedWith":\["deno task fer[^"]*"\]/,
+      /"command":"deno task fer[^"]*","resumedWith":\["deno task fer[^"]*","deno task fer[^"]*"\]/,
     );
     assert.doesNotMatch(resumedCard, /timeLimitReached/);
   });

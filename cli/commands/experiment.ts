@@ -3,7 +3,7 @@ import { defineCommand } from "../args.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { BACKEND_CHOICES, defaultProgressMode } from "../../lib/train/mod.ts";
 import { BUDGETS, EXPERIMENTS, getExperiment, runExperiment } from "../../experiments/mod.ts";
-import { TIME_LIMIT_OPTION } from "./train.ts";
+import { CHECKPOINT_EVERY_OPTION, TIME_LIMIT_OPTION } from "./train.ts";
 
 export const experimentCommand = defineCommand({
   name: "experiment",
@@ -46,6 +46,7 @@ export const experimentCommand = defineCommand({
       description: "Markdown file whose section for this experiment is rewritten",
     },
     "time-limit": TIME_LIMIT_OPTION,
+    "checkpoint-every": CHECKPOINT_EVERY_OPTION,
     "report-only": {
       type: "boolean",
       description: "Train nothing: rewrite the tables and figures from the runs already there",
@@ -83,6 +84,7 @@ export const experimentCommand = defineCommand({
       root: options.out,
       reproductionDoc: options.doc,
       timeLimitMinutes: options["time-limit"],
+      checkpointEverySteps: options["checkpoint-every"],
       reportOnly: options["report-only"],
       progress: defaultProgressMode(options.quiet),
     });

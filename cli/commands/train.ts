@@ -19,9 +19,16 @@ import { writeReport } from "../../lib/report/mod.ts";
 export const TIME_LIMIT_OPTION = {
   type: "number",
   placeholder: "MINUTES",
-  description: "End within about this many minutes: no epoch starts that would end later, " +
-    "judged by the last one (at least one epoch runs); the run ends on its best epoch so far " +
-    "and --resume (or the same experiment command) continues it",
+  description: "Stop training after about this many minutes, mid-epoch if need be (checkpointed; " +
+    "a run's first epoch always completes); the run ends on its best epoch so far and --resume " +
+    "(or the same experiment command) continues it",
+} as const;
+
+/** `--checkpoint-every`, shared with `fer experiment`; also honoured by `--resume`. */
+export const CHECKPOINT_EVERY_OPTION = {
+  type: "integer",
+  placeholder: "STEPS",
+  description: "Also checkpoint every N steps inside an epoch (a kill then loses at most N steps)",
 } as const;
 
 const options = {
@@ -109,11 +116,7 @@ const options = {
     placeholder: "N",
     description: "Accumulate gradients over chunks of N images (default: automatic on wasm)",
   },
-  "checkpoint-every": {
-    type: "integer",
-    placeholder: "STEPS",
-    description: "Also checkpoint every N steps",
-  },
+  "checkpoint-every": CHECKPOINT_EVERY_OPTION,
   "time-limit": TIME_LIMIT_OPTION,
   config: { type: "string", placeholder: "FILE", description: "Start from this RunConfig JSON" },
   quiet: { type: "boolean", description: "No progress bar, epoch lines only" },
@@ -232,6 +235,7 @@ export const trainCommand = defineCommand({
         resume: o.resume,
         backend: o.backend,
         deadline: deadlineAfter(o["time-limit"]),
+        checkpointEverySteps: o["checkpoint-every"],
         progress,
       });
       if (!o["no-report"]) await report(result.dir);

@@ -61,6 +61,11 @@ export interface TrainRunOptions {
    * like a finished one on its best epoch so far, and resuming it continues the schedule.
    */
   readonly deadline?: number;
+  /**
+   * Checkpoint every this many steps inside an epoch, overriding the config's (for a resumed run
+   * too): like the backend, how often a run saves is not part of its recipe.
+   */
+  readonly checkpointEverySteps?: number;
   readonly progress: ProgressMode;
   /** Where lines go besides train.log (default: console.log). */
   readonly print?: (line: string) => void;
@@ -356,7 +361,7 @@ export async function trainRun(
     callbacks: callbacksFor(config),
     checkpointMonitor: config.schedule.checkpointMonitor,
     microBatch,
-    checkpointEverySteps: config.schedule.checkpointEverySteps,
+    checkpointEverySteps: options.checkpointEverySteps ?? config.schedule.checkpointEverySteps,
     deadline: options.deadline,
     progress: options.progress,
     log,

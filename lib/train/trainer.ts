@@ -38,10 +38,11 @@ export interface TrainerOptions {
   /** Also checkpoint every this many steps inside an epoch (0: only at epoch ends). */
   readonly checkpointEverySteps?: number;
   /**
-   * Wall-clock time (Date.now() ms) the fit should end by (PyTorch Lightning's `max_time`): no
-   * epoch starts that would not end by then, judged by the last epoch's duration; each call
-   * finishes at least one epoch. The fit then ends like a finished one, marked
-   * `timeLimitReached`, and resuming it continues.
+   * Wall-clock time (Date.now() ms) the fit should end by (PyTorch Lightning's `max_time`): once
+   * it has passed, the fit checkpoints before its next step, mid-epoch if need be, and ends like
+   * a finished one, marked `timeLimitReached`; resuming it continues. So that every call makes
+   * progress and a cut run has an epoch to be evaluated on, a call trains at least one step and
+   * the run's first epoch always completes.
    */
   readonly deadline?: number;
   readonly progress: ProgressMode;
@@ -210,8 +211,10 @@ export class Trainer {
     if (state.stopped) this.#stopReason = state.stopped;
     state.timeLimitReached = undefined;
     const { deadline } = this.#options;
-    // Wall time of the last whole epoch this call ran (training, validation, checkpoint).
-    let lastEpochMs: number | undefined;
+    let stepsThisCall = 0;
+    const pastDeadline = () =>
+      deadline !== undefined && Date.now() >= deadline && stepsThisCall > 0 &&
+      state.history.length > 0;
     const control = {
       model: this.#model,
       optimizer: this.#optimizer,
@@ -243,16 +246,12 @@ export class Trainer {
 
     try {
       while (state.epoch < epochs && this.#stopReason === undefined) {
-        if (
-          deadline !== undefined && lastEpochMs !== undefined &&
-          Date.now() + lastEpochMs > deadline
-        ) {
+        if (state.step === 0 && pastDeadline()) {
           state.timeLimitReached = `time limit reached after epoch ${state.epoch} of ${epochs}`;
           await save();
           break;
         }
         const epoch = state.epoch;
-        const epochStart = state.step === 0 ? Date.now() : undefined;
         if (state.step === 0) {
           for (const callback of this.#callbacks) await callback.onEpochBegin?.(epoch, control);
           log(`Epoch ${epoch + 1}/${epochs}`);
@@ -272,6 +271,12 @@ export class Trainer {
         );
         const every = this.#options.checkpointEverySteps ?? 0;
         while (state.step < steps) {
+          if (state.step > 0 && pastDeadline()) {
+            state.timeLimitReached = `time limit reached in epoch ${epoch + 1} of ${epochs} ` +
+              `(step ${state.step}/${steps}, checkpointed)`;
+            await save();
+            break;
+          }
           const indices = order.subarray(state.step * batchSize, (state.step + 1) * batchSize);
           const x = train.images(indices, true, streams.augment);
           const labels = labelTensorFor(indices);
@@ -283,6 +288,7 @@ export class Trainer {
           });
           tf.dispose([x, labels]);
           state.step++;
+          stepsThisCall++;
           if (!Number.isFinite(loss)) {
             throw new FerError(
               `loss became ${loss} at epoch ${epoch + 1}, step ${state.step}/${steps}; ` +
@@ -301,6 +307,7 @@ export class Trainer {
           if (every > 0 && state.step % every === 0 && state.step < steps) await save();
         }
         progress.finish();
+        if (state.timeLimitReached) break;
         const logs: EpochLogs = {
           epoch,
           loss: state.running.lossSum / state.running.seen,
@@ -337,9 +344,6 @@ export class Trainer {
         state.running = { lossSum: 0, correct: 0, seen: 0, seconds: 0 };
         await save(improved);
         await this.#options.onEpochEnd?.(state.history);
-        // A resumed partial epoch says nothing of an epoch's length: after it, only a deadline
-        // already passed stops the fit.
-        lastEpochMs = epochStart === undefined ? 0 : Date.now() - epochStart;
       }
     } finally {
       restoreMathRandom();
