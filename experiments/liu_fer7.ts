@@ -57,17 +57,16 @@ export const liuFer7: Experiment = {
       // The binomial standard error says how much of the gap one test sample of this size explains.
       const standardError = Math.sqrt(m.accuracy * (1 - m.accuracy) / m.count);
       const gap = PAPER_ACCURACY - m.accuracy;
+      const points = (x: number) => (x * 100).toFixed(1);
       training.push(
         `Trained ${result.history.length} epochs: last-epoch training accuracy ` +
           `${fixed(result.history.at(-1)?.accuracy, 3)}, best validation accuracy ` +
           `${fixed(result.fit.bestValue, 3)} (epoch ${result.fit.bestEpoch + 1}).` +
           (result.fit.stopReason ? ` Stopped by ${result.fit.stopReason}.` : ""),
         "",
-        `Gap to the paper: ${(gap * 100).toFixed(1)} points, ${(gap / standardError).toFixed(1)} ` +
-          `standard errors of an accuracy on ${m.count} images (±${
-            (standardError * 100).toFixed(1)
-          }` +
-          " points). One seed; our shuffle, and so our test part, is not the paper's.",
+        `Gap to the paper: ${points(gap)} points, ${(gap / standardError).toFixed(1)} standard ` +
+          `errors of an accuracy on ${m.count} images (±${points(standardError)} points). One ` +
+          "seed; our shuffle, and so our test part, is not the paper's.",
       );
       for (const [name, c] of Object.entries(m.perClass)) rows.push(row(name, c, c.support));
       rows.push(row("macro avg", m.macro, m.count), row("weighted avg", m.weighted, m.count));
