@@ -356,8 +356,14 @@ Deno.test("mondal-fer7 report: epochs run of scheduled, last-epoch numbers, one 
   });
   assert.match(
     report,
-    /\| mondal-shallow \| 3 of 10 \| 1\.5000 \| 0\.5000 \| 1\.5500 \| 0\.4500 \| 0\.6000 \|/,
+    /\| mondal-shallow \| ours \| 3 of 10 \| 1\.5000 \| 0\.5000 \| 1\.5500 \| 0\.4500 \| 0\.6000 \|/,
   );
+  // The authors' notebook's 10th epoch beside ours; no gap for a run short of 10 epochs.
+  assert.match(
+    report,
+    /\| mondal-shallow \| paper \| 10 of 10 \| 0\.2663 \| 0\.9067 \| 1\.8278 \| 0\.5850 \| – \|/,
+  );
+  assert.match(report, /No run has trained the paper's 10 epochs yet/);
   assert.match(
     report,
     /!\[mondal-shallow: loss and accuracy per epoch\]\(LINK\/mondal-shallow-curves\.svg\)/,
@@ -365,6 +371,25 @@ Deno.test("mondal-fer7 report: epochs run of scheduled, last-epoch numbers, one 
   const figures = await mondalFer7.figures!(outcomes, "paper");
   assert.deepEqual(figures.map((f) => f.id), ["mondal-shallow-curves"]);
   assert.match(figures[0].svg, /^<svg/);
+});
+
+Deno.test("mondal-fer7 report: a 10-epoch run's last validation accuracy against the paper's, in standard errors", () => {
+  const [, improved] = mondalFer7.runs("paper");
+  // 0.5821 on 3,589 PublicTest images against the notebook's 0.6034 on 7,178 test images.
+  const history = Array.from({ length: 10 }, () => ({ val_accuracy: 0.5821, loss: 1 }));
+  const result = fakeResult(6, history, FER2013_CLASSES);
+  const outcomes = [{
+    run: improved,
+    result: { ...result, valMetrics: { ...result.valMetrics, count: 3589 } },
+  }];
+  const report = mondalFer7.report(outcomes, "paper", { link: (p) => p, diverged: new Map() });
+  const se = Math.sqrt(0.5821 * 0.4179 / 3589 + 0.6034 * 0.3966 / 7178);
+  assert.match(
+    report,
+    new RegExp(
+      `mondal-improved: -2\\.1 points \\(${(0.0213 / se).toFixed(1)} standard errors of the`,
+    ),
+  );
 });
 
 Deno.test("a NaN validation loss (a diverging sweep rate) survives history.csv", () => {

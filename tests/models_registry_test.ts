@@ -70,6 +70,17 @@ Deno.test("mondal-improved differs from mondal-shallow only by dropout layers", 
   assert.deepEqual(improved.filter((kind) => kind !== "Dropout"), shallow);
 });
 
+Deno.test("mondal-deep drops out 0.3 after every pool and the dense layer, as the authors' notebook", () => {
+  const rates = inspect(
+    "mondal-deep",
+    {},
+    (fer) =>
+      fer.model.layers.filter((l) => l.getClassName() === "Dropout")
+        .map((l) => (l.getConfig() as { rate: number }).rate),
+  );
+  assert.deepEqual(rates, [0.3, 0.3, 0.3, 0.3, 0.3]);
+});
+
 Deno.test("torchvision-layout models match torchvision's ImageNet parameter counts", () => {
   // torchvision counts BN running statistics as buffers, i.e. our non-trainable weights.
   const torchvision: Record<string, number> = {
