@@ -73,6 +73,12 @@ Deno.test("fer train writes a complete run folder and fer eval reproduces its te
     assert.deepEqual(metrics.classes, FER2013_CLASSES);
     const predictions = (await Deno.readTextFile(`${run}/predictions.csv`)).trim().split("\n");
     assert.equal(predictions.length, 36);
+    // The card's training time means little without the CPU it was measured on.
+    const { card } = JSON.parse(await Deno.readTextFile(`${run}/model/model.json`))
+      .userDefinedMetadata.fer;
+    const platform = `${Deno.build.os}/${Deno.build.arch}`;
+    const cores = `${navigator.hardwareConcurrency} cores`;
+    assert.match(card.machine, new RegExp(`^\\S.*, ${cores}(, [\\d.]+ GHz)?, ${platform}$`));
 
     const evaluated = await captureStdout(() =>
       main(["eval", run, "--split", "PrivateTest", "--json"])

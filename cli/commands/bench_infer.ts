@@ -15,7 +15,8 @@ import {
   type RgbaImage,
 } from "../../lib/predict/mod.ts";
 import { Random } from "../../lib/random.ts";
-import { describeCpu, formatCpu, loadAverage } from "./bench_machine.ts";
+import { describeCpu, formatCpu } from "../../lib/machine.ts";
+import { loadAverage } from "./bench_machine.ts";
 import { median } from "../../lib/backend/mod.ts";
 
 /** One timed configuration. */

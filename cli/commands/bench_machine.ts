@@ -1,55 +1,14 @@
 /**
- * The machine a benchmark ran on and its arithmetic peak, so every figure can say how close to the
- * hardware it came. Read from /proc/cpuinfo; other systems get "unknown" and no peak.
+ * The arithmetic peak of the machine a benchmark ran on (lib/machine.ts describes it), so every
+ * figure can say how close to the hardware it came; unknown CPUs get no peak.
  */
-
-/** The CPU as /proc/cpuinfo describes it. */
-export interface CpuDescription {
-  readonly model: string;
-  /** Logical cores Deno sees. */
-  readonly cores: number;
-  /** The clock /proc/cpuinfo reports (in a VM usually the nominal one, not the boost clock). */
-  readonly mhz?: number;
-  readonly avx2: boolean;
-  readonly fma: boolean;
-  /** `cpu family` / `model`, e.g. 25 / 1 for AMD Zen 3 (EPYC Milan). */
-  readonly family?: number;
-  readonly modelNumber?: number;
-}
+import type { CpuDescription } from "../../lib/machine.ts";
 
 /** The theoretical fp32 peak and how it was computed. */
 export interface PeakFlops {
   readonly gflops: number;
   /** The formula with its numbers, e.g. "2 cores × 8 lanes × 2 FMA units × 2 flops × 2.45 GHz". */
   readonly formula: string;
-}
-
-function field(cpuinfo: string, name: string): string | undefined {
-  return cpuinfo.match(new RegExp(`^${name}\\s*:\\s*(.*)$`, "m"))?.[1]?.trim();
-}
-
-/** Reads /proc/cpuinfo; fields it cannot read are left out. */
-export function describeCpu(): CpuDescription {
-  let cpuinfo = "";
-  try {
-    cpuinfo = Deno.readTextFileSync("/proc/cpuinfo");
-  } catch {
-    // Not Linux: the description is informational and the peak is left unknown.
-  }
-  const flags = new Set((field(cpuinfo, "flags") ?? "").split(/\s+/));
-  const number = (name: string) => {
-    const value = Number(field(cpuinfo, name));
-    return Number.isFinite(value) && field(cpuinfo, name) !== undefined ? value : undefined;
-  };
-  return {
-    model: field(cpuinfo, "model name") ?? "unknown CPU",
-    cores: navigator.hardwareConcurrency,
-    mhz: number("cpu MHz"),
-    avx2: flags.has("avx2"),
-    fma: flags.has("fma"),
-    family: number("cpu family"),
-    modelNumber: number("model"),
-  };
 }
 
 /**
@@ -69,13 +28,6 @@ export function peakFlops(cpu: CpuDescription): PeakFlops | undefined {
       ghz.toFixed(2)
     } GHz`,
   };
-}
-
-/** One line naming the machine, e.g. "AMD EPYC (family 25 model 1), 2 cores, 2.45 GHz". */
-export function formatCpu(cpu: CpuDescription): string {
-  const id = cpu.family === undefined ? "" : ` (family ${cpu.family} model ${cpu.modelNumber})`;
-  const clock = cpu.mhz ? `, ${(cpu.mhz / 1000).toFixed(2)} GHz` : "";
-  return `${cpu.model}${id}, ${cpu.cores} cores${clock}`;
 }
 
 /**

@@ -25,7 +25,8 @@ import {
 } from "../../lib/models/mod.ts";
 import { createOptimizer } from "../../lib/train/optimizers.ts";
 import { automaticMicroBatch, syntheticBatch, trainingStep } from "../../lib/train/step.ts";
-import { describeCpu, formatCpu, loadAverage, peakFlops, trainingGflops } from "./bench_machine.ts";
+import { describeCpu, formatCpu } from "../../lib/machine.ts";
+import { loadAverage, peakFlops, trainingGflops } from "./bench_machine.ts";
 import { timeTrainingSteps } from "./bench_step_timing.ts";
 import { type PytorchResult, pytorchUnavailable, runPytorchBenchmark } from "./bench_pytorch.ts";
 

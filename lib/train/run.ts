@@ -20,6 +20,7 @@ import {
 } from "../models/mod.ts";
 import { describeProtocol, type LabeledImages, type Normalization } from "../data/mod.ts";
 import { Random, routeMathRandom } from "../random.ts";
+import { describeCpu, formatCpu } from "../machine.ts";
 import {
   type Callback,
   cosineSchedule,
@@ -259,7 +260,7 @@ function modelCard(
       : `${fit.monitor} on the validation split`,
     timeLimitReached: fit.timeLimitReached,
     trainingSeconds: Math.round(fit.history.reduce((sum, h) => sum + h.seconds, 0)),
-    machine: `${navigator.hardwareConcurrency} logical cores, ${Deno.build.os}/${Deno.build.arch}`,
+    machine: `${formatCpu(describeCpu())}, ${Deno.build.os}/${Deno.build.arch}`,
     backend,
     command: commands[0],
     ...(commands.length > 1 ? { resumedWith: commands.slice(1) } : {}),
