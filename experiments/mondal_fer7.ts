@@ -15,6 +15,7 @@ import {
 import type { Budget, Experiment, ExperimentRun } from "./types.ts";
 
 const QUICK = { limit: 600, epochs: 3 };
+const PAPER_EPOCHS = 10;
 
 const MODELS = [
   { model: "mondal-shallow", lr: 1e-3 },
@@ -69,7 +70,7 @@ export const mondalFer7: Experiment = {
   paper: "Mondal et al., FER2013 CNNs of several depths (Keras); Table 3",
   budgets: {
     quick: `${QUICK.epochs} epochs on ${QUICK.limit} images per split (stratified sample)`,
-    paper: "10 epochs on the full official split",
+    paper: `${PAPER_EPOCHS} epochs on the full official split`,
   },
   runs(budget: Budget): ExperimentRun[] {
     const quick = budget === "quick";
@@ -80,7 +81,7 @@ export const mondalFer7: Experiment = {
         model,
         data: limited(fer2013Official, quick ? QUICK.limit : undefined),
         optimizer: adam(lr),
-        schedule: fixedEpochs(quick ? QUICK.epochs : 10, 64),
+        schedule: fixedEpochs(quick ? QUICK.epochs : PAPER_EPOCHS, 64),
       }),
     }));
   },
@@ -104,11 +105,17 @@ export const mondalFer7: Experiment = {
         ...lastEpochCells(result.history.at(-1)),
         fixed(result.metrics?.accuracy),
       ],
-      [run.key, "paper", "10 of 10", ...lastEpochCells(PAPER_LAST_EPOCH[run.key]), "–"],
+      [
+        run.key,
+        "paper",
+        `${PAPER_EPOCHS} of ${PAPER_EPOCHS}`,
+        ...lastEpochCells(PAPER_LAST_EPOCH[run.key]),
+        "–",
+      ],
     ]);
     // Only a run that trained the paper's 10 epochs is compared with the paper's 10th epoch.
     const gaps = outcomes
-      .filter(({ result }) => result.history.length === 10)
+      .filter(({ result }) => result.history.length === PAPER_EPOCHS)
       .map(({ run, result }) =>
         valGap(run.key, result.history.at(-1)!.val_accuracy!, result.valMetrics.count)
       );
