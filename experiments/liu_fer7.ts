@@ -4,6 +4,7 @@
  * paper reports a classification report with 0.650 accuracy.
  */
 import {
+  accuracyStandardError,
   adam,
   earlyStopped,
   fer2013Shuffled,
@@ -11,6 +12,7 @@ import {
   flipShiftZoom,
   limited,
   markdownTable,
+  points,
   runConfig,
 } from "./parts.ts";
 import type { Budget, Experiment } from "./types.ts";
@@ -55,9 +57,8 @@ export const liuFer7: Experiment = {
       const m = result.metrics;
       if (!m) continue;
       // The binomial standard error says how much of the gap one test sample of this size explains.
-      const standardError = Math.sqrt(m.accuracy * (1 - m.accuracy) / m.count);
+      const standardError = accuracyStandardError(m.accuracy, m.count);
       const gap = PAPER_ACCURACY - m.accuracy;
-      const points = (x: number) => (x * 100).toFixed(1);
       training.push(
         `Trained ${result.history.length} epochs: last-epoch training accuracy ` +
           `${fixed(result.history.at(-1)?.accuracy, 3)}, best validation accuracy ` +

@@ -4,12 +4,14 @@
  */
 import { bestEpochOf, trainingCurvesFigure } from "../lib/report/mod.ts";
 import {
+  accuracyStandardError,
   adam,
   fer2013Official,
   fixed,
   fixedEpochs,
   limited,
   markdownTable,
+  points,
   runConfig,
 } from "./parts.ts";
 import type { Budget, Experiment, ExperimentRun } from "./types.ts";
@@ -48,16 +50,15 @@ const PAPER_LAST_EPOCH: Record<string, LastEpoch> = {
 };
 const PAPER_VAL_IMAGES = 7178;
 
-const points = (x: number) => (x * 100).toFixed(1);
-
 /**
  * Our last validation accuracy against the notebook's, in points and in standard errors of the
  * difference of two binomial accuracies (ours on `count` PublicTest images, theirs on 7,178).
  */
 function valGap(model: string, ours: number, count: number): string {
   const paper = PAPER_LAST_EPOCH[model].val_accuracy!;
-  const standardError = Math.sqrt(
-    ours * (1 - ours) / count + paper * (1 - paper) / PAPER_VAL_IMAGES,
+  const standardError = Math.hypot(
+    accuracyStandardError(ours, count),
+    accuracyStandardError(paper, PAPER_VAL_IMAGES),
   );
   const gap = ours - paper;
   return `${model}: ${gap >= 0 ? "+" : ""}${points(gap)} points ` +

@@ -115,6 +115,14 @@ export function runConfig(parts: {
 export const RUN_REPORTS_ARE_LOCAL = "(run reports are written by the command into its run " +
   "folders and are not in the repository: they show dataset images)";
 
+/** A fraction as percentage points with one decimal: 0.0213 → "2.1". */
+export const points = (fraction: number) => (fraction * 100).toFixed(1);
+
+/** The binomial standard error of an accuracy measured on `count` images. */
+export function accuracyStandardError(accuracy: number, count: number): number {
+  return Math.sqrt(accuracy * (1 - accuracy) / count);
+}
+
 /** "0.6512" or "–" for a missing number. */
 export function fixed(value: number | null | undefined, digits = 4): string {
   return value === null || value === undefined || Number.isNaN(value) ? "–" : value.toFixed(digits);

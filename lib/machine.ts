@@ -28,7 +28,7 @@ export function describeCpu(): CpuDescription {
   try {
     cpuinfo = Deno.readTextFileSync("/proc/cpuinfo");
   } catch {
-    // Not Linux: the description is informational and the peak is left unknown.
+    // Not Linux: the description is informational, so an unknown CPU is no error.
   }
   const flags = new Set((field(cpuinfo, "flags") ?? "").split(/\s+/));
   const number = (name: string) => {
