@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { FER2013_CLASSES } from "../lib/data/mod.ts";
 import { initBackend } from "../lib/backend/mod.ts";
 import { evaluationMetrics } from "../lib/metrics/mod.ts";
-import { countMacs, createModel, formatMacs } from "../lib/models/mod.ts";
+import { countMacs, createModel, formatMacs, readModelCard } from "../lib/models/mod.ts";
 import { historyCsv, parseHistoryCsv } from "../lib/train/mod.ts";
 import type { EpochLogs, RunResult } from "../lib/train/mod.ts";
 import { EXPERIMENTS, getExperiment, runExperiment } from "../experiments/mod.ts";
@@ -135,6 +135,23 @@ Deno.test("a run initialises from an earlier run's folder; a diverging run is re
     assert.equal(config.initFrom, join(runs, "pretrain"));
     const log = await Deno.readTextFile(join(runs, "finetune", "train.log"));
     assert.match(log, /Initialised from .*pretrain: [1-9]\d* weights copied/);
+    const card = (run: string) => readModelCard(join(runs, run, "model"));
+    const source = await card("pretrain");
+    assert.deepEqual((await card("finetune")).initialisedFrom, {
+      run: join(runs, "pretrain"),
+      ...Object.fromEntries(
+        [
+          "architecture",
+          "dataset",
+          "command",
+          "epochsRun",
+          "trainingSeconds",
+          "machine",
+          "validation",
+        ]
+          .map((key) => [key, source[key]]),
+      ),
+    });
     await Deno.stat(join(runs, "pretrain", "report.html"));
     assert.match(
       await Deno.readTextFile(join(runs, "wild", "diverged.txt")),

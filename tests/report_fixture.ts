@@ -40,6 +40,8 @@ export interface FixtureRunOptions {
   readonly optimizer?: "adam" | "sgd";
   /** Seeds the weights, so runs with different seeds predict differently. */
   readonly seed?: number;
+  /** More fields for the model card. */
+  readonly card?: Record<string, unknown>;
 }
 
 /** The config.json of a fixture run. */
@@ -172,6 +174,7 @@ export async function makeFixtureRun(
     dataset,
     bestEpoch: 4,
     selectedBy: "val_accuracy on the validation split",
+    ...options.card,
   });
   fer.dispose();
   return { dir, config, test: test.metrics, testFlip: testFlip.metrics, val: val.metrics };

@@ -43,6 +43,31 @@ Deno.test("an exported run's card.json is reproduced by evaluating the bare fold
   });
 });
 
+Deno.test("the card of a run started from another run's weights lists every training, oldest first", async () => {
+  await withTempDir(async (dir) => {
+    const dataset = await writeFixtureDataset(dir);
+    const initialisedFrom = {
+      run: "runs/warm",
+      command: "fer train m --init-from runs/cold --out runs/warm",
+      resumedWith: ["fer train --resume runs/warm"],
+      initialisedFrom: { run: "runs/cold", command: "fer train m --out runs/cold" },
+    };
+    const command = "fer train m --init-from runs/warm";
+    const run = await makeFixtureRun(join(dir, "run"), dataset, {
+      card: { command, initialisedFrom },
+    });
+    const { card } = await exportRunModel(run.dir, join(dir, "shipped"));
+    const reproduce = card.reproduce as { trainBefore: string[]; train: string };
+    assert.deepEqual(reproduce.trainBefore, [
+      "fer train m --out runs/cold",
+      "fer train m --init-from runs/cold --out runs/warm",
+      "fer train --resume runs/warm",
+    ]);
+    assert.equal(reproduce.train, command);
+    assert.deepEqual(card.initialisedFrom, initialisedFrom);
+  });
+});
+
 Deno.test("export refuses an unfinished run and an occupied folder unless forced", async () => {
   await withTempDir(async (dir) => {
     await assert.rejects(

@@ -109,7 +109,8 @@ const options = {
   "init-from": {
     type: "string",
     placeholder: "RUN",
-    description: "Start from another run's weights (head skipped)",
+    description:
+      "Start from another run's weights (all that match; a head for other classes starts new)",
   },
   "micro-batch": {
     type: "integer",

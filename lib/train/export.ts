@@ -72,6 +72,22 @@ async function readTestEvaluation(
   );
 }
 
+/** A card's `initialisedFrom`: the run whose weights a --init-from run started with. */
+interface Provenance {
+  readonly command?: string;
+  readonly resumedWith?: readonly string[];
+  readonly initialisedFrom?: Provenance;
+}
+
+/** The commands that made a run's starting weights, oldest first. */
+function sourceCommands(source: Provenance): string[] {
+  return [
+    ...(source.initialisedFrom ? sourceCommands(source.initialisedFrom) : []),
+    ...(source.command ? [source.command] : []),
+    ...(source.resumedWith ?? []),
+  ];
+}
+
 /** Copies `runDir`'s model to `outDir` and writes its card.json; see the module comment. */
 export async function exportRunModel(
   runDir: string,
@@ -140,6 +156,9 @@ export async function exportRunModel(
         ? { test: result.metrics.accuracy, testWithTta: ttaMetrics?.accuracy }
         : undefined,
       reproduce: {
+        ...(embedded.initialisedFrom
+          ? { trainBefore: sourceCommands(embedded.initialisedFrom as Provenance) }
+          : {}),
         train: embedded.command,
         export: `deno task fer export ${runDir} ${outDir}` +
           (tta && tta !== config.tta ? ` --tta ${tta}` : "") +

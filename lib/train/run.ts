@@ -16,6 +16,7 @@ import {
   loadModel,
   loadWeightsInto,
   modelJsonPath,
+  readModelCard,
   saveModel,
 } from "../models/mod.ts";
 import { describeProtocol, type LabeledImages, type Normalization } from "../data/mod.ts";
@@ -240,6 +241,7 @@ function modelCard(
     valMetrics: EvaluationMetrics;
     metrics?: EvaluationMetrics;
     ttaMetrics?: EvaluationMetrics;
+    initialisedFrom?: Record<string, unknown>;
   },
 ): Record<string, unknown> {
   const params = countParams(fer.model);
@@ -264,11 +266,36 @@ function modelCard(
     backend,
     command: commands[0],
     ...(commands.length > 1 ? { resumedWith: commands.slice(1) } : {}),
+    ...(results.initialisedFrom ? { initialisedFrom: results.initialisedFrom } : {}),
     seed: config.seed,
     recipe: config,
     validation: score(results.valMetrics),
     test: score(results.metrics),
     testWithTta: score(results.ttaMetrics),
+  };
+}
+
+/**
+ * What a model started with --init-from owes to its source run, from that run's card: without it
+ * a card would show only the last of the trainings that made its weights (a warm restart of a
+ * 24-epoch run would claim 12 epochs). Chains through the source's own source.
+ */
+async function sourceProvenance(initFrom: string): Promise<Record<string, unknown>> {
+  const card = await readModelCard(modelFolder(initFrom));
+  const keys = [
+    "architecture",
+    "dataset",
+    "command",
+    "resumedWith",
+    "epochsRun",
+    "trainingSeconds",
+    "machine",
+    "validation",
+    "initialisedFrom",
+  ];
+  return {
+    run: initFrom,
+    ...Object.fromEntries(keys.filter((key) => key in card).map((key) => [key, card[key]])),
   };
 }
 
@@ -414,6 +441,7 @@ export async function trainRun(
       valMetrics,
       metrics,
       ttaMetrics,
+      initialisedFrom: config.initFrom ? await sourceProvenance(config.initFrom) : undefined,
     }),
   );
   fer.dispose();
