@@ -317,9 +317,11 @@ async function writeSections(
     : undefined;
   if (docFigures) await writeFigureFiles(figures, docFigures, false);
   const figureFiles = new Set(figures.map((figure) => `${figure.id}.svg`));
+  // A finished budget is reproduced without the time limit of whichever sitting finished it.
+  const unfinished = incompleteNote(outcomes, notStarted) !== "";
   const command = `deno task experiment ${experiment.name} --budget ${options.budget}` +
     (options.backend ? ` --backend ${options.backend}` : "") +
-    (options.timeLimitMinutes ? ` --time-limit ${options.timeLimitMinutes}` : "");
+    (options.timeLimitMinutes && unfinished ? ` --time-limit ${options.timeLimitMinutes}` : "");
   // Rendered once (a report may build models to count MACs); its links are placeholders until
   // resolved relative to each Markdown file that holds the section.
   const section = reproductionSection(experiment, options.budget, outcomes, command, {

@@ -225,6 +225,10 @@ Deno.test("a time limit cuts an experiment short, says so, and the same command 
       2,
       2,
     ]);
+    // ...and a finished budget's command carries no sitting's time limit.
+    const finished = await Deno.readTextFile(join(dir, "roomy", "tiny-quick", "report.md"));
+    assert.match(finished, /Reproduce with `deno task experiment tiny --budget quick[^`]*`/);
+    assert.doesNotMatch(finished, /--time-limit/);
   });
 });
 
