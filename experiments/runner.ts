@@ -153,9 +153,9 @@ export function reproductionSection(
   outcomes: readonly RunOutcome[],
   command: string,
   context: ReportContext,
-  notStarted: readonly string[] = [],
+  /** incompleteNote's words for what the budget still lacks; empty when it is finished. */
+  incomplete = "",
 ): string {
-  const cut = incompleteNote(outcomes, notStarted);
   return [
     `## ${experiment.name} (${budget} budget)`,
     "",
@@ -163,7 +163,7 @@ export function reproductionSection(
     "",
     `Budget: ${experiment.budgets[budget]}. Reproduce with \`${command}\`.`,
     "",
-    ...(cut ? [cut, ""] : []),
+    ...(incomplete ? [incomplete, ""] : []),
     ...(budget === "quick" ? [QUICK_CAVEAT, ""] : []),
     experiment.report(outcomes, budget, context),
   ].join("\n");
@@ -318,16 +318,16 @@ async function writeSections(
   if (docFigures) await writeFigureFiles(figures, docFigures, false);
   const figureFiles = new Set(figures.map((figure) => `${figure.id}.svg`));
   // A finished budget is reproduced without the time limit of whichever sitting finished it.
-  const unfinished = incompleteNote(outcomes, notStarted) !== "";
+  const incomplete = incompleteNote(outcomes, notStarted);
   const command = `deno task experiment ${experiment.name} --budget ${options.budget}` +
     (options.backend ? ` --backend ${options.backend}` : "") +
-    (options.timeLimitMinutes && unfinished ? ` --time-limit ${options.timeLimitMinutes}` : "");
+    (options.timeLimitMinutes && incomplete ? ` --time-limit ${options.timeLimitMinutes}` : "");
   // Rendered once (a report may build models to count MACs); its links are placeholders until
   // resolved relative to each Markdown file that holds the section.
   const section = reproductionSection(experiment, options.budget, outcomes, command, {
     diverged,
     link: (path) => `${LINK_PLACEHOLDER}${path}${LINK_PLACEHOLDER}`,
-  }, notStarted);
+  }, incomplete);
   const sectionFor = (markdownFile: string, figureDir = dir) =>
     section.replaceAll(
       new RegExp(`${LINK_PLACEHOLDER}(.*?)${LINK_PLACEHOLDER}`, "g"),

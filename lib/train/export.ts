@@ -12,7 +12,7 @@ import { modelJsonPath, readModelCard, saveFloat16Copy } from "../models/mod.ts"
 import type { RunConfig, TtaChoice } from "./config.ts";
 import { evaluateModel, evaluationPath } from "./eval_run.ts";
 import { checkTtaFits } from "./pipeline.ts";
-import { readRunResult } from "./run.ts";
+import { type Provenance, readRunResult } from "./run.ts";
 import { RunFolder } from "./run_folder.ts";
 
 /** The files of a model folder, weights first (the order they are written in). */
@@ -70,13 +70,6 @@ async function readTestEvaluation(
     `${folder.dir} has no ${tta} TTA evaluation of its ${testSplit} split: run ` +
       `'deno task eval ${folder.dir} --split ${testSplit} --tta ${tta}' first`,
   );
-}
-
-/** A card's `initialisedFrom`: the run whose weights a --init-from run started with. */
-interface Provenance {
-  readonly command?: string;
-  readonly resumedWith?: readonly string[];
-  readonly initialisedFrom?: Provenance;
 }
 
 /** The commands that made a run's starting weights, oldest first. */

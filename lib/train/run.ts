@@ -16,7 +16,6 @@ import {
   loadModel,
   loadWeightsInto,
   modelJsonPath,
-  readModelCard,
   saveModel,
 } from "../models/mod.ts";
 import { describeProtocol, type LabeledImages, type Normalization } from "../data/mod.ts";
@@ -116,14 +115,48 @@ function callbacksFor(config: RunConfig): Callback[] {
   return callbacks;
 }
 
-/** Builds the model of `config` with its seed, and initialises it from `initFrom` if asked. */
+/**
+ * What a model started with --init-from owes to its source run, from that run's card: without it
+ * a card would show only the last of the trainings that made its weights (a warm restart of a
+ * 24-epoch run would claim 12 epochs). Chains through the source's own source.
+ */
+export interface Provenance {
+  /** The --init-from argument. */
+  readonly run: string;
+  readonly architecture?: string;
+  readonly dataset?: string;
+  readonly command?: string;
+  readonly resumedWith?: readonly string[];
+  readonly epochsRun?: number;
+  readonly trainingSeconds?: number;
+  readonly machine?: string;
+  readonly validation?: unknown;
+  readonly initialisedFrom?: Provenance;
+}
+
+const PROVENANCE_FIELDS = [
+  "architecture",
+  "dataset",
+  "command",
+  "resumedWith",
+  "epochsRun",
+  "trainingSeconds",
+  "machine",
+  "validation",
+  "initialisedFrom",
+] as const satisfies readonly (keyof Provenance)[];
+
+/**
+ * Builds the model of `config` with its seed, and initialises it from `initFrom` if asked, saying
+ * where those weights came from.
+ */
 async function buildModel(
   config: RunConfig,
   inputShape: readonly [number, number, number],
   numClasses: number,
   normalization: Normalization,
   print: (line: string) => void,
-): Promise<FerModel> {
+): Promise<{ fer: FerModel; initialisedFrom?: Provenance }> {
   const restore = routeMathRandom(new Random(config.seed));
   let fer: FerModel;
   try {
@@ -137,18 +170,24 @@ async function buildModel(
   } finally {
     restore();
   }
-  if (config.initFrom) {
-    const source = await loadModel(modelFolder(config.initFrom));
-    const report = loadWeightsInto(fer, source, { skipMismatched: true });
-    source.dispose();
-    print(
-      `Initialised from ${config.initFrom}: ${report.copied.length} weights copied, ` +
-        `${report.skipped.length} skipped (${
-          report.skipped.map((s) => s.name).join(", ") || "none"
-        })`,
-    );
-  }
-  return fer;
+  if (!config.initFrom) return { fer };
+  const source = await loadModel(modelFolder(config.initFrom));
+  const report = loadWeightsInto(fer, source, { skipMismatched: true });
+  source.dispose();
+  print(
+    `Initialised from ${config.initFrom}: ${report.copied.length} weights copied, ` +
+      `${report.skipped.length} skipped (${
+        report.skipped.map((s) => s.name).join(", ") || "none"
+      })`,
+  );
+  const fields = PROVENANCE_FIELDS.filter((key) => key in source.card);
+  return {
+    fer,
+    initialisedFrom: {
+      run: config.initFrom,
+      ...Object.fromEntries(fields.map((key) => [key, source.card[key]])),
+    },
+  };
 }
 
 /** A run folder's model/ (or a model folder or model.json given directly). */
@@ -241,7 +280,7 @@ function modelCard(
     valMetrics: EvaluationMetrics;
     metrics?: EvaluationMetrics;
     ttaMetrics?: EvaluationMetrics;
-    initialisedFrom?: Record<string, unknown>;
+    initialisedFrom?: Provenance;
   },
 ): Record<string, unknown> {
   const params = countParams(fer.model);
@@ -272,30 +311,6 @@ function modelCard(
     validation: score(results.valMetrics),
     test: score(results.metrics),
     testWithTta: score(results.ttaMetrics),
-  };
-}
-
-/**
- * What a model started with --init-from owes to its source run, from that run's card: without it
- * a card would show only the last of the trainings that made its weights (a warm restart of a
- * 24-epoch run would claim 12 epochs). Chains through the source's own source.
- */
-async function sourceProvenance(initFrom: string): Promise<Record<string, unknown>> {
-  const card = await readModelCard(modelFolder(initFrom));
-  const keys = [
-    "architecture",
-    "dataset",
-    "command",
-    "resumedWith",
-    "epochsRun",
-    "trainingSeconds",
-    "machine",
-    "validation",
-    "initialisedFrom",
-  ];
-  return {
-    run: initFrom,
-    ...Object.fromEntries(keys.filter((key) => key in card).map((key) => [key, card[key]])),
   };
 }
 
@@ -365,7 +380,13 @@ export async function trainRun(
     spec.normalization(inputShape[2]),
     train,
   );
-  const fer = await buildModel(config, inputShape, data.classNames.length, normalization, log);
+  const { fer, initialisedFrom } = await buildModel(
+    config,
+    inputShape,
+    data.classNames.length,
+    normalization,
+    log,
+  );
   const layout: InputLayout = { inputShape, normalization, crop: config.augment.crop };
   log(`Model: ${fer.name}, input ${inputShape.join("×")}, ${data.classNames.length} classes`);
 
@@ -441,7 +462,7 @@ export async function trainRun(
       valMetrics,
       metrics,
       ttaMetrics,
-      initialisedFrom: config.initFrom ? await sourceProvenance(config.initFrom) : undefined,
+      initialisedFrom,
     }),
   );
   fer.dispose();
