@@ -1,5 +1,6 @@
 /** Every `fer` command, in the order `fer --help` lists them. */
 import type { AnyCommand } from "../args.ts";
+import { averageCommand } from "./average.ts";
 import { benchCommand } from "./bench.ts";
 import { modelsCommand } from "./models.ts";
 import { dataCommand } from "./data.ts";
@@ -16,6 +17,7 @@ export const commands: AnyCommand[] = [
   evalCommand,
   predictCommand,
   exportCommand,
+  averageCommand,
   experimentCommand,
   reportCommand,
   compareCommand,

@@ -65,3 +65,38 @@ export class BatchNormalization extends TfjsBatchNormalization {
 tf.serialization.registerClass(
   BatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.layers.Layer>,
 );
+
+/**
+ * Sets every BatchNormalization layer's moving mean and variance of `model` to the image-weighted
+ * mean of the batch statistics over `batches` (PyTorch's `update_bn`, BatchNorm with
+ * `momentum=None`): weights that no training step produced, such as an average of runs, need
+ * statistics of their own. The model runs in training mode (dropout on, as when the statistics
+ * were first gathered); its trainable weights are not touched. Returns the number of images seen,
+ * 0 when the model has no BatchNormalization layer (and `batches` is not read).
+ */
+export async function recomputeBatchNormStatistics(
+  model: tf.LayersModel,
+  batches: Iterable<tf.Tensor> | AsyncIterable<tf.Tensor>,
+): Promise<number> {
+  const layers = model.layers.filter((layer) => layer.getClassName() === "BatchNormalization")
+    .map((layer) => layer as unknown as { momentum: number });
+  if (layers.length === 0) return 0;
+  const momenta = layers.map((layer) => layer.momentum);
+  let seen = 0;
+  try {
+    for await (const x of batches) {
+      const count = x.shape[0];
+      // The moving average moves by (1 - momentum) towards the batch: weighting the batch by its
+      // share of the images seen so far keeps the average the exact mean.
+      for (const layer of layers) layer.momentum = seen / (seen + count);
+      tf.tidy(() => {
+        model.apply(x, { training: true });
+      });
+      x.dispose();
+      seen += count;
+    }
+  } finally {
+    layers.forEach((layer, i) => layer.momentum = momenta[i]);
+  }
+  return seen;
+}

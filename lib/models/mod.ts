@@ -43,3 +43,4 @@ export {
   type TransferReport,
 } from "./transfer.ts";
 export { ChannelSlice, type ChannelSliceArgs } from "./channel_slice.ts";
+export { recomputeBatchNormStatistics } from "./batch_norm.ts";

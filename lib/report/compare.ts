@@ -25,6 +25,8 @@ export interface RunSummary {
   readonly dataset: string;
   readonly split: string;
   readonly epochsRun: number;
+  /** How many runs' weights it is the mean of (fer average); undefined for a trained run. */
+  readonly averageOf?: number;
   readonly epochsPlanned: number;
   /** 1-based; null when there is no history with the monitored column. */
   readonly bestEpoch: number | null;
@@ -57,10 +59,15 @@ function summarize(run: RunArtifacts): Omit<RunSummary, "label"> {
     split: (describeProtocol(run.config.data.split) ?? run.config.data.split.kind)
       .replace(/ \(.*\)$/, ""),
     epochsRun: run.history.length,
+    averageOf: run.config.averagedFrom?.length,
     epochsPlanned: run.config.schedule.epochs,
     bestEpoch: run.best?.epoch ?? null,
     monitor: run.best?.monitor ?? run.config.schedule.checkpointMonitor,
-    bestValAccuracy: defined.length > 0 ? Math.max(...defined) : null,
+    bestValAccuracy: defined.length > 0
+      ? Math.max(...defined)
+      // An average has no epochs, only its one validation score.
+      : run.evaluations.find((m) => m.split === "validation" && m.tta === "none")?.accuracy ??
+        null,
     testAccuracy: run.test?.accuracy ?? null,
     macroF1: run.test?.macro.f1 ?? null,
     macroAuc: run.test?.macro.auc ?? null,
@@ -112,7 +119,7 @@ export function comparisonTable(summaries: readonly RunSummary[]): Table {
       s.model,
       s.optimizer,
       `${s.dataset} / ${s.split}`,
-      `${s.epochsRun} of ${s.epochsPlanned}`,
+      s.averageOf ? `average of ${s.averageOf}` : `${s.epochsRun} of ${s.epochsPlanned}`,
       s.bestEpoch === null ? "n/a" : `${s.bestEpoch} (${s.monitor})`,
       formatMetric(s.bestValAccuracy),
       formatMetric(s.testAccuracy),

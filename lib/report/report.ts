@@ -97,11 +97,12 @@ function runSection(run: RunArtifacts): Section {
 
 async function trainingSection(run: RunArtifacts): Promise<Section> {
   if (run.history.length === 0) {
-    return {
-      id: "training",
-      title: "Training",
-      blocks: [{ kind: "note", text: "No history.csv: no epoch has finished yet." }],
-    };
+    const averaged = run.config.averagedFrom;
+    const text = averaged
+      ? `Not trained: the mean of the weights of ${averaged.join(", ")} (fer average), with ` +
+        "BatchNorm statistics measured again; their reports show how they were trained."
+      : "No history.csv: no epoch has finished yet.";
+    return { id: "training", title: "Training", blocks: [{ kind: "note", text }] };
   }
   return {
     id: "training",

@@ -99,6 +99,8 @@ export interface RunConfig {
   readonly tta: TtaChoice;
   /** Initialise from this run's (or model folder's) weights; mismatched layers (the head) skipped. */
   readonly initFrom?: string;
+  /** Set on a run made by `fer average`: the mean of these runs' weights, not trained itself. */
+  readonly averagedFrom?: readonly string[];
 }
 
 /** Keras-like defaults for `fer train <model>` on FER2013. */

@@ -12,7 +12,7 @@ import { modelJsonPath, readModelCard, saveFloat16Copy } from "../models/mod.ts"
 import type { RunConfig, TtaChoice } from "./config.ts";
 import { evaluateModel, evaluationPath } from "./eval_run.ts";
 import { checkTtaFits } from "./pipeline.ts";
-import { type Provenance, readRunResult } from "./run.ts";
+import { type Provenance, readRunResult, trainingsBehind } from "./run.ts";
 import { RunFolder } from "./run_folder.ts";
 
 /** The files of a model folder, weights first (the order they are written in). */
@@ -72,13 +72,15 @@ async function readTestEvaluation(
   );
 }
 
-/** The commands that made a run's starting weights, oldest first. */
-function sourceCommands(source: Provenance): string[] {
-  return [
-    ...(source.initialisedFrom ? sourceCommands(source.initialisedFrom) : []),
-    ...(source.command ? [source.command] : []),
-    ...(source.resumedWith ?? []),
-  ];
+/** The commands that made a model's starting weights or its ingredients, oldest first, each once. */
+function sourceCommands(card: Record<string, unknown>): string[] {
+  const sources =
+    (card.averagedFrom ?? (card.initialisedFrom ? [card.initialisedFrom] : [])) as Provenance[];
+  const commands = trainingsBehind(sources).flatMap((training) => [
+    ...(training.command ? [training.command] : []),
+    ...(training.resumedWith ?? []),
+  ]);
+  return [...new Set(commands)];
 }
 
 /** Copies `runDir`'s model to `outDir` and writes its card.json; see the module comment. */
@@ -149,8 +151,8 @@ export async function exportRunModel(
         ? { test: result.metrics.accuracy, testWithTta: ttaMetrics?.accuracy }
         : undefined,
       reproduce: {
-        ...(embedded.initialisedFrom
-          ? { trainBefore: sourceCommands(embedded.initialisedFrom as Provenance) }
+        ...(embedded.initialisedFrom || embedded.averagedFrom
+          ? { trainBefore: sourceCommands(embedded) }
           : {}),
         train: embedded.command,
         export: `deno task fer export ${runDir} ${outDir}` +

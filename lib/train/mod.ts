@@ -19,6 +19,7 @@ export {
   stepSchedule,
   type TrainingControl,
 } from "./callbacks.ts";
+export { type AverageOptions, averageRuns } from "./average.ts";
 export {
   type CheckpointState,
   CheckpointStore,

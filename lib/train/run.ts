@@ -72,15 +72,10 @@ export interface TrainRunOptions {
   readonly print?: (line: string) => void;
 }
 
-export interface RunResult {
+export interface RunResult extends ModelScores {
   readonly dir: string;
   readonly history: EpochLogs[];
   readonly fit: FitResult;
-  /** Validation split, no TTA. */
-  readonly valMetrics: EvaluationMetrics;
-  /** Test split, no TTA (absent when the protocol has no test split, e.g. k-fold). */
-  readonly metrics?: EvaluationMetrics;
-  readonly ttaMetrics?: EvaluationMetrics;
 }
 
 function callbacksFor(config: RunConfig): Callback[] {
@@ -132,6 +127,8 @@ export interface Provenance {
   readonly machine?: string;
   readonly validation?: unknown;
   readonly initialisedFrom?: Provenance;
+  /** The runs a `fer average` model is the mean of. */
+  readonly averagedFrom?: readonly Provenance[];
 }
 
 const PROVENANCE_FIELDS = [
@@ -144,7 +141,31 @@ const PROVENANCE_FIELDS = [
   "machine",
   "validation",
   "initialisedFrom",
+  "averagedFrom",
 ] as const satisfies readonly (keyof Provenance)[];
+
+/**
+ * Every training behind `sources` (through their sources and averages), oldest first and each
+ * once, however many of them share it (the cycles of a warm-restart chain all go back to the first).
+ */
+export function trainingsBehind(sources: readonly Provenance[]): Provenance[] {
+  const found = new Map<string, Provenance>();
+  const visit = (source: Provenance) => {
+    source.averagedFrom?.forEach(visit);
+    if (source.initialisedFrom) visit(source.initialisedFrom);
+    // An average is not a training: only its ingredients are.
+    const key = source.command ?? source.run;
+    if (!source.averagedFrom && !found.has(key)) found.set(key, source);
+  };
+  sources.forEach(visit);
+  return [...found.values()];
+}
+
+/** The provenance of the model saved by `run`, from its card. */
+export function provenanceOf(run: string, card: Record<string, unknown>): Provenance {
+  const fields = PROVENANCE_FIELDS.filter((key) => key in card);
+  return { run, ...Object.fromEntries(fields.map((key) => [key, card[key]])) };
+}
 
 /**
  * Builds the model of `config` with its seed, and initialises it from `initFrom` if asked, saying
@@ -180,14 +201,7 @@ async function buildModel(
         report.skipped.map((s) => s.name).join(", ") || "none"
       })`,
   );
-  const fields = PROVENANCE_FIELDS.filter((key) => key in source.card);
-  return {
-    fer,
-    initialisedFrom: {
-      run: config.initFrom,
-      ...Object.fromEntries(fields.map((key) => [key, source.card[key]])),
-    },
-  };
+  return { fer, initialisedFrom: provenanceOf(config.initFrom, source.card) };
 }
 
 /** A run folder's model/ (or a model folder or model.json given directly). */
@@ -265,35 +279,64 @@ export function predictionsCsv(images: LabeledImages, probabilities: Float32Arra
   return lines.join("\n") + "\n";
 }
 
+/** The scores of a model, split by split, as a card shows them. */
+export interface ModelScores {
+  /** Validation split, no TTA. */
+  readonly valMetrics: EvaluationMetrics;
+  /** Test split, no TTA (absent when the protocol has no test split, e.g. k-fold). */
+  readonly metrics?: EvaluationMetrics;
+  readonly ttaMetrics?: EvaluationMetrics;
+}
+
 /**
- * What the saved model carries besides its weights (torchvision-style weight metadata): classes,
- * size, the recipe and command that made it, where and how long it trained, and its scores.
+ * The card fields of every saved model (torchvision-style weight metadata): classes, size, data,
+ * the machine, the command that made it and its scores. How it came to its weights is the
+ * caller's part: a training's epochs and time, or an average's ingredients.
  */
-function modelCard(
+export function modelCardBasics(
   config: RunConfig,
   fer: FerModel,
-  fit: FitResult,
   backend: string,
   commands: readonly string[],
-  results: {
-    classNames: readonly string[];
-    valMetrics: EvaluationMetrics;
-    metrics?: EvaluationMetrics;
-    ttaMetrics?: EvaluationMetrics;
-    initialisedFrom?: Provenance;
-  },
+  classNames: readonly string[],
+  scores: ModelScores,
 ): Record<string, unknown> {
   const params = countParams(fer.model);
   const score = (m?: EvaluationMetrics) =>
     m && { split: m.split, tta: m.tta, count: m.count, accuracy: m.accuracy, macroF1: m.macro.f1 };
   return {
-    classNames: results.classNames,
+    classNames,
     architecture: fer.name,
     params: params.total,
     trainableParams: params.trainable,
     macs: countMacs(fer.model).total,
     dataset: config.data.dataset,
     split: describeProtocol(config.data.split),
+    machine: `${formatCpu(describeCpu())}, ${Deno.build.os}/${Deno.build.arch}`,
+    backend,
+    command: commands[0],
+    ...(commands.length > 1 ? { resumedWith: commands.slice(1) } : {}),
+    seed: config.seed,
+    recipe: config,
+    validation: score(scores.valMetrics),
+    test: score(scores.metrics),
+    testWithTta: score(scores.ttaMetrics),
+  };
+}
+
+/** modelCardBasics plus how a training run made the weights: its epochs, selection and time. */
+function trainedModelCard(
+  config: RunConfig,
+  fer: FerModel,
+  fit: FitResult,
+  backend: string,
+  commands: readonly string[],
+  classNames: readonly string[],
+  scores: ModelScores,
+  initialisedFrom?: Provenance,
+): Record<string, unknown> {
+  return {
+    ...modelCardBasics(config, fer, backend, commands, classNames, scores),
     epochsRun: fit.history.length,
     bestEpoch: fit.bestEpoch + 1,
     selectedBy: config.schedule.keepLastEpoch
@@ -301,17 +344,46 @@ function modelCard(
       : `${fit.monitor} on the validation split`,
     timeLimitReached: fit.timeLimitReached,
     trainingSeconds: Math.round(fit.history.reduce((sum, h) => sum + h.seconds, 0)),
-    machine: `${formatCpu(describeCpu())}, ${Deno.build.os}/${Deno.build.arch}`,
-    backend,
-    command: commands[0],
-    ...(commands.length > 1 ? { resumedWith: commands.slice(1) } : {}),
-    ...(results.initialisedFrom ? { initialisedFrom: results.initialisedFrom } : {}),
-    seed: config.seed,
-    recipe: config,
-    validation: score(results.valMetrics),
-    test: score(results.metrics),
-    testWithTta: score(results.ttaMetrics),
+    ...(initialisedFrom ? { initialisedFrom } : {}),
   };
+}
+
+/**
+ * Scores `model` on the validation split and, when there is one, the test split without and with
+ * the run's TTA, writing each to the run folder (metrics-val.json, metrics.json, ...).
+ */
+export async function evaluateRunSplits(
+  model: tf.LayersModel,
+  splits: { val: LabeledImages; test?: LabeledImages },
+  layout: InputLayout,
+  config: RunConfig,
+  folder: RunFolder,
+  log: (line: string) => void,
+): Promise<ModelScores> {
+  const evaluate = async (images: LabeledImages, splitName: string, key: string, tta: TtaChoice) =>
+    (await evaluateSplit(model, images, layout, {
+      datasetName: config.data.dataset,
+      splitName,
+      tta,
+      batchSize: config.schedule.batchSize,
+      folder,
+      fileKey: key,
+    })).metrics;
+  const valMetrics = await evaluate(splits.val, "validation", "val", "none");
+  log(
+    `Validation (${splits.val.count} images, no TTA): accuracy ${valMetrics.accuracy.toFixed(4)}`,
+  );
+  const { test } = splits;
+  if (!test) return { valMetrics };
+  const metrics = await evaluate(test, "test", "test", "none");
+  log(
+    `Test (${test.count} images, no TTA): accuracy ${metrics.accuracy.toFixed(4)}, ` +
+      `macro F1 ${metrics.macro.f1.toFixed(4)}`,
+  );
+  if (config.tta === "none") return { valMetrics, metrics };
+  const ttaMetrics = await evaluate(test, "test", "test", config.tta);
+  log(`Test (${config.tta} TTA): accuracy ${ttaMetrics.accuracy.toFixed(4)}`);
+  return { valMetrics, metrics, ttaMetrics };
 }
 
 /** The deadline `minutes` from now for `TrainRunOptions.deadline`; undefined for no limit. */
@@ -332,6 +404,12 @@ export async function trainRun(
   if (options.resume) {
     folder = await RunFolder.open(options.resume);
     const saved = await folder.readJson<RunConfig>(folder.configPath);
+    if (saved.averagedFrom) {
+      throw new FerError(
+        `${options.resume} was made by 'fer average' (of ${saved.averagedFrom.join(", ")}), ` +
+          `not trained: there is nothing to resume`,
+      );
+    }
     config = { ...saved, backend: options.backend ?? saved.backend };
   }
   // Lines printed before a new run's folder exists (backend, data) join its log once it does.
@@ -431,43 +509,24 @@ export async function trainRun(
       `Restored the best epoch (${fit.bestEpoch + 1}, ${fit.monitor} ${fit.bestValue.toFixed(4)})`,
     );
   }
-  const evaluate = async (images: LabeledImages, splitName: string, key: string, tta: TtaChoice) =>
-    (await evaluateSplit(fer.model, images, layout, {
-      datasetName: config.data.dataset,
-      splitName,
-      tta,
-      batchSize: config.schedule.batchSize,
-      folder,
-      fileKey: key,
-    })).metrics;
-  const valMetrics = await evaluate(val, "validation", "val", "none");
-  let metrics: EvaluationMetrics | undefined;
-  let ttaMetrics: EvaluationMetrics | undefined;
-  if (test) {
-    metrics = await evaluate(test, "test", "test", "none");
-    log(
-      `Test (${test.count} images, no TTA): accuracy ${metrics.accuracy.toFixed(4)}, ` +
-        `macro F1 ${metrics.macro.f1.toFixed(4)}`,
-    );
-    if (config.tta !== "none") {
-      ttaMetrics = await evaluate(test, "test", "test", config.tta);
-      log(`Test (${config.tta} TTA): accuracy ${ttaMetrics.accuracy.toFixed(4)}`);
-    }
-  }
+  const scores = await evaluateRunSplits(fer.model, { val, test }, layout, config, folder, log);
   await saveModel(
     fer,
     folder.modelDir,
-    modelCard(config, fer, fit, backend.description, folder.readCommands(), {
-      classNames: data.classNames,
-      valMetrics,
-      metrics,
-      ttaMetrics,
+    trainedModelCard(
+      config,
+      fer,
+      fit,
+      backend.description,
+      folder.readCommands(),
+      data.classNames,
+      scores,
       initialisedFrom,
-    }),
+    ),
   );
   fer.dispose();
   optimizer.dispose();
-  return { dir: folder.dir, history: fit.history, fit, valMetrics, metrics, ttaMetrics };
+  return { dir: folder.dir, history: fit.history, fit, ...scores };
 }
 
 /** The result of a finished run read back from its folder; undefined while it is unfinished. */

@@ -1,0 +1,37 @@
+/** `fer average <run> <run>...`: the mean of several runs' weights, as a run of its own. */
+import { defineCommand } from "../args.ts";
+import { averageRuns } from "../../lib/train/average.ts";
+import { BACKEND_CHOICES } from "../../lib/train/config.ts";
+
+export const averageCommand = defineCommand({
+  name: "average",
+  summary: "Average the weights of runs that share a basin (SWA over warm restarts, a model soup)",
+  args: "<run> <run> [<run>...]",
+  minPositionals: 2,
+  options: {
+    out: { type: "string", placeholder: "DIR", description: "New run folder (default runs/...)" },
+    "data-dir": {
+      type: "string",
+      placeholder: "DIR",
+      description: "Data folder (default: the runs', else $FER_DATA_DIR)",
+    },
+    backend: {
+      type: "string",
+      choices: BACKEND_CHOICES,
+      description: "Compute backend (default: the first run's)",
+    },
+  },
+  details: "The runs must be one model on one dataset and split, and should share a basin: a run " +
+    "warm-started from another with --init-from, or snapshots of one schedule. BatchNorm " +
+    "statistics are measured again on the training images; the new run folder is scored on the " +
+    "validation and test splits like a trained run, and 'fer export' packages it.\n" +
+    "Example:\n" +
+    "  fer average runs/cycle1 runs/cycle2 runs/cycle3 --out runs/swa",
+  async run({ options, positionals }) {
+    await averageRuns(positionals, {
+      out: options.out,
+      dataDir: options["data-dir"],
+      backend: options.backend,
+    });
+  },
+});

@@ -1,0 +1,132 @@
+/**
+ * `fer average`: the mean of runs' weights with BatchNorm statistics measured again, saved and
+ * scored as a run that `fer eval` reproduces and `fer export` packages with every training behind it.
+ */
+import * as tf from "@tensorflow/tfjs";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { BatchNormalization } from "../lib/models/batch_norm.ts";
+import { loadModel, recomputeBatchNormStatistics } from "../lib/models/mod.ts";
+import { averageRuns } from "../lib/train/average.ts";
+import { evaluateModel } from "../lib/train/eval_run.ts";
+import { exportRunModel } from "../lib/train/export.ts";
+import { trainRun } from "../lib/train/run.ts";
+import { makeFixtureRun, writeFixtureDataset } from "./report_fixture.ts";
+import { withTempDir } from "./helpers.ts";
+
+const quiet = { print: () => {} };
+
+Deno.test("recomputed BatchNorm statistics are the exact mean over batches of any size", async () => {
+  await tf.setBackend("cpu");
+  const layer = new BatchNormalization({ inputShape: [2], momentum: 0.99 });
+  const model = tf.sequential({ layers: [layer] });
+  const first = [[1, 10], [3, 10], [5, 40], [7, 40]];
+  const second = [[11, 0], [13, 0]];
+  const seen = await recomputeBatchNormStatistics(model, [tf.tensor2d(first), tf.tensor2d(second)]);
+  assert.equal(seen, 6);
+  const [, , movingMean, movingVariance] = model.getWeights().map((w) => Array.from(w.dataSync()));
+  // Means weighted by images: (4·4 + 2·12) / 6 and (4·25 + 2·0) / 6.
+  assert.ok(Math.abs(movingMean[0] - 40 / 6) < 1e-4, `mean ${movingMean}`);
+  assert.ok(Math.abs(movingMean[1] - 100 / 6) < 1e-4, `mean ${movingMean}`);
+  // Batch variances (5 and 1; 225 and 0), weighted the same way.
+  assert.ok(Math.abs(movingVariance[0] - 22 / 6) < 1e-3, `variance ${movingVariance}`);
+  assert.ok(Math.abs(movingVariance[1] - 900 / 6) < 1e-2, `variance ${movingVariance}`);
+  assert.equal((layer as unknown as { momentum: number }).momentum, 0.99, "momentum restored");
+  model.dispose();
+});
+
+Deno.test("a model without BatchNorm reads no batches", async () => {
+  await tf.setBackend("cpu");
+  const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [2] })] });
+  const batches = function* () {
+    yield tf.zeros([1, 2]);
+    throw new Error("read a batch");
+  };
+  assert.equal(await recomputeBatchNormStatistics(model, batches()), 0);
+  model.dispose();
+});
+
+Deno.test("an average of runs is their mean weights, scored, reproducible and exported with every training behind it", async () => {
+  await withTempDir(async (dir) => {
+    const dataset = await writeFixtureDataset(dir);
+    const cards = [
+      { command: "fer train m --out runs/a", epochsRun: 6, trainingSeconds: 100 },
+      {
+        command: "fer train m --init-from runs/a --out runs/b",
+        epochsRun: 4,
+        trainingSeconds: 50,
+        initialisedFrom: {
+          run: "runs/a",
+          command: "fer train m --out runs/a",
+          epochsRun: 6,
+          trainingSeconds: 100,
+        },
+      },
+    ];
+    const runs = await Promise.all(
+      cards.map((card, seed) => makeFixtureRun(join(dir, `run${seed}`), dataset, { seed, card })),
+    );
+    const out = join(dir, "average");
+    const result = await averageRuns(runs.map((r) => r.dir), { out, ...quiet });
+
+    const [a, b, averaged] = await Promise.all(
+      [...runs.map((r) => r.dir), out].map((run) => loadModel(join(run, "model"))),
+    );
+    const weights = (m: tf.LayersModel) => m.getWeights().map((w) => w.dataSync());
+    const [wa, wb, wm] = [a, b, averaged].map((m) => weights(m.model));
+    for (let w = 0; w < wm.length; w++) {
+      const i = wm[w].length - 1;
+      assert.ok(Math.abs(wm[w][i] - (wa[w][i] + wb[w][i]) / 2) < 1e-6, `weight ${w}`);
+    }
+    const card = averaged.card;
+    assert.deepEqual((card.averagedFrom as { run: string }[]).map((s) => s.run), [
+      runs[0].dir,
+      runs[1].dir,
+    ]);
+    assert.equal(card.trainingSeconds, 150, "run a counted once though run b started from it");
+    assert.equal(card.epochsRun, 10);
+    [a, b, averaged].forEach((m) => m.dispose());
+
+    const again = await evaluateModel(out, { split: "PrivateTest", tta: "none", backend: "cpu" });
+    assert.equal(again.metrics.accuracy, result.metrics!.accuracy);
+    assert.deepEqual(again.metrics.confusionMatrix, result.metrics!.confusionMatrix);
+
+    const exported = await exportRunModel(out, join(dir, "shipped"));
+    const reproduce = exported.card.reproduce as { trainBefore: string[]; train: string };
+    assert.deepEqual(reproduce.trainBefore, [cards[0].command, cards[1].command]);
+    assert.match(reproduce.train, /^deno task fer/);
+  });
+});
+
+Deno.test("average refuses a lone run, runs of different models, a used folder, and resuming", async () => {
+  await withTempDir(async (dir) => {
+    const dataset = await writeFixtureDataset(dir);
+    const run = await makeFixtureRun(join(dir, "run"), dataset);
+    await assert.rejects(averageRuns([run.dir], quiet), /at least two runs/);
+
+    const other = join(dir, "other");
+    await Deno.mkdir(other);
+    const config = { ...run.config, model: { name: "liu-cnn5" } };
+    await Deno.writeTextFile(join(other, "config.json"), JSON.stringify(config));
+    for (const file of ["metrics-val.json", "history.csv"]) {
+      await Deno.copyFile(join(run.dir, file), join(other, file));
+    }
+    await assert.rejects(
+      averageRuns([run.dir, other], quiet),
+      new RegExp(`${other} cannot be averaged with ${run.dir}.*liu-cnn5.*chen-ckplus`),
+    );
+
+    const used = join(dir, "used");
+    await Deno.mkdir(used);
+    await Deno.writeTextFile(join(used, "notes.txt"), "mine");
+    await assert.rejects(averageRuns([run.dir, run.dir], { out: used, ...quiet }), /not empty/);
+    assert.equal(await Deno.readTextFile(join(used, "notes.txt")), "mine");
+
+    const out = join(dir, "average");
+    await averageRuns([run.dir, run.dir], { out, ...quiet });
+    await assert.rejects(
+      trainRun(config, { resume: out, progress: "quiet", print: () => {} }),
+      /made by 'fer average'.*nothing to resume/,
+    );
+  });
+});
