@@ -135,6 +135,7 @@ Deno.test("a run initialises from an earlier run's folder; a diverging run is re
     assert.equal(config.initFrom, join(runs, "pretrain"));
     const log = await Deno.readTextFile(join(runs, "finetune", "train.log"));
     assert.match(log, /Initialised from .*pretrain: [1-9]\d* weights copied/);
+    assert.match(log, /same seed \(0\) and data as .*pretrain.*another --seed/);
     const card = (run: string) => readModelCard(join(runs, run, "model"));
     const source = await card("pretrain");
     assert.deepEqual((await card("finetune")).initialisedFrom, {

@@ -201,7 +201,23 @@ async function buildModel(
         report.skipped.map((s) => s.name).join(", ") || "none"
       })`,
   );
+  if (replaysSource(config, source.card.recipe as RunConfig | undefined)) {
+    print(
+      `Note: the same seed (${config.seed}) and data as ${config.initFrom}: this run sees its ` +
+        "shuffles and augmentations again, batch for batch, and starts off fitting them from " +
+        "memory; a warm restart should take another --seed",
+    );
+  }
   return { fer, initialisedFrom: provenanceOf(config.initFrom, source.card) };
+}
+
+/** Whether a run started from `source`'s weights would draw the very batches `source` trained on. */
+function replaysSource(config: RunConfig, source: RunConfig | undefined): boolean {
+  const stream = (c: RunConfig) => {
+    const { dataDir: _where, ...data } = c.data;
+    return JSON.stringify([c.seed, data, c.augment, c.schedule.batchSize]);
+  };
+  return source !== undefined && stream(source) === stream(config);
 }
 
 /** A run folder's model/ (or a model folder or model.json given directly). */
