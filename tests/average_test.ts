@@ -49,17 +49,21 @@ Deno.test("a model without BatchNorm reads no batches", async () => {
 Deno.test("an average of runs is their mean weights, scored, reproducible and exported with every training behind it", async () => {
   await withTempDir(async (dir) => {
     const dataset = await writeFixtureDataset(dir);
+    const [trainA, trainX] = ["fer train m --out runs/a", "fer train m --out runs/x"];
+    const averageAX = "fer average runs/a runs/x --out runs/ax";
     const cards = [
-      { command: "fer train m --out runs/a", epochsRun: 6, trainingSeconds: 100 },
+      { command: trainA, epochsRun: 6, trainingSeconds: 100 },
       {
-        command: "fer train m --init-from runs/a --out runs/b",
+        command: "fer train m --init-from runs/ax --out runs/b",
         epochsRun: 4,
         trainingSeconds: 50,
         initialisedFrom: {
-          run: "runs/a",
-          command: "fer train m --out runs/a",
-          epochsRun: 6,
-          trainingSeconds: 100,
+          run: "runs/ax",
+          command: averageAX,
+          averagedFrom: [
+            { run: "runs/a", command: trainA, epochsRun: 6, trainingSeconds: 100 },
+            { run: "runs/x", command: trainX, epochsRun: 2, trainingSeconds: 10 },
+          ],
         },
       },
     ];
@@ -83,8 +87,8 @@ Deno.test("an average of runs is their mean weights, scored, reproducible and ex
       runs[0].dir,
       runs[1].dir,
     ]);
-    assert.equal(card.trainingSeconds, 150, "run a counted once though run b started from it");
-    assert.equal(card.epochsRun, 10);
+    assert.equal(card.trainingSeconds, 160, "run a counted once though run b goes back to it too");
+    assert.equal(card.epochsRun, 12);
     [a, b, averaged].forEach((m) => m.dispose());
 
     const again = await evaluateModel(out, { split: "PrivateTest", tta: "none", backend: "cpu" });
@@ -93,7 +97,7 @@ Deno.test("an average of runs is their mean weights, scored, reproducible and ex
 
     const exported = await exportRunModel(out, join(dir, "shipped"));
     const reproduce = exported.card.reproduce as { trainBefore: string[]; train: string };
-    assert.deepEqual(reproduce.trainBefore, [cards[0].command, cards[1].command]);
+    assert.deepEqual(reproduce.trainBefore, [trainA, trainX, averageAX, cards[1].command]);
     assert.match(reproduce.train, /^deno task fer/);
   });
 });

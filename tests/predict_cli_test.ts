@@ -221,8 +221,14 @@ Deno.test("the shipped default model is small and its card says how it was made 
   const card = shippedCard();
   assert.deepEqual(card.classNames, FER2013_CLASSES);
   assert.equal(card.dataset, "fer2013");
-  // Made by this project's own training: `fer train`, or an experiment, which runs the same code.
-  assert.match(card.command, /^deno task (fer )?(train|experiment) /);
+  // Made by this project's own commands: `fer train` (or an experiment, which runs the same code),
+  // warm restarts of it, and `fer average` of such runs; all of them on the card, in order.
+  const commands: string[] = [...(card.reproduce.trainBefore ?? []), card.reproduce.train];
+  assert.equal(card.reproduce.train, card.command);
+  for (const command of commands) {
+    assert.match(command, /^deno task (fer )?(train|experiment|average) /);
+  }
+  assert.match(commands[0], /^deno task (fer )?(train|experiment) /);
   for (const key of ["architecture", "params", "macs", "seed", "trainingSeconds", "machine"]) {
     assert.notEqual(card[key], undefined, key);
   }

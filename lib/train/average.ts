@@ -27,7 +27,7 @@ import {
   provenanceOf,
   readRunResult,
   type RunResult,
-  trainingsBehind,
+  stepsBehind,
 } from "./run.ts";
 import { RunFolder } from "./run_folder.ts";
 import { Random, routeMathRandom } from "../random.ts";
@@ -72,7 +72,8 @@ function meanWeights(models: readonly tf.LayersModel[], names: readonly string[]
 
 /** Seconds and epochs of every distinct training behind `sources`, each counted once. */
 function trainingTotals(sources: readonly Provenance[]) {
-  const all = trainingsBehind(sources);
+  // An average takes no training time of its own: only its ingredients' count.
+  const all = stepsBehind(sources).filter((step) => !step.averagedFrom);
   return {
     trainingSeconds: all.reduce((sum, s) => sum + (s.trainingSeconds ?? 0), 0),
     epochsRun: all.reduce((sum, s) => sum + (s.epochsRun ?? 0), 0),

@@ -12,7 +12,7 @@ import { modelJsonPath, readModelCard, saveFloat16Copy } from "../models/mod.ts"
 import type { RunConfig, TtaChoice } from "./config.ts";
 import { evaluateModel, evaluationPath } from "./eval_run.ts";
 import { checkTtaFits } from "./pipeline.ts";
-import { type Provenance, readRunResult, trainingsBehind } from "./run.ts";
+import { type Provenance, readRunResult, stepsBehind } from "./run.ts";
 import { RunFolder } from "./run_folder.ts";
 
 /** The files of a model folder, weights first (the order they are written in). */
@@ -76,9 +76,9 @@ async function readTestEvaluation(
 function sourceCommands(card: Record<string, unknown>): string[] {
   const sources =
     (card.averagedFrom ?? (card.initialisedFrom ? [card.initialisedFrom] : [])) as Provenance[];
-  const commands = trainingsBehind(sources).flatMap((training) => [
-    ...(training.command ? [training.command] : []),
-    ...(training.resumedWith ?? []),
+  const commands = stepsBehind(sources).flatMap((step) => [
+    ...(step.command ? [step.command] : []),
+    ...(step.resumedWith ?? []),
   ]);
   return [...new Set(commands)];
 }

@@ -145,17 +145,17 @@ const PROVENANCE_FIELDS = [
 ] as const satisfies readonly (keyof Provenance)[];
 
 /**
- * Every training behind `sources` (through their sources and averages), oldest first and each
- * once, however many of them share it (the cycles of a warm-restart chain all go back to the first).
+ * Every step behind `sources` (trainings, and averages of them), through their sources and
+ * ingredients, oldest first and each once, however many of them share it (the cycles of a
+ * warm-restart chain all go back to the first).
  */
-export function trainingsBehind(sources: readonly Provenance[]): Provenance[] {
+export function stepsBehind(sources: readonly Provenance[]): Provenance[] {
   const found = new Map<string, Provenance>();
   const visit = (source: Provenance) => {
     source.averagedFrom?.forEach(visit);
     if (source.initialisedFrom) visit(source.initialisedFrom);
-    // An average is not a training: only its ingredients are.
     const key = source.command ?? source.run;
-    if (!source.averagedFrom && !found.has(key)) found.set(key, source);
+    if (!found.has(key)) found.set(key, source);
   };
   sources.forEach(visit);
   return [...found.values()];
