@@ -7,7 +7,12 @@ import { existsSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { FerError } from "../lib/errors.ts";
 import { ensureReportBackend, writeFigureFiles, writeReport } from "../lib/report/mod.ts";
-import type { BackendChoice, RunConfig, RunResult } from "../lib/train/mod.ts";
+import {
+  type BackendChoice,
+  dataRecipe,
+  type RunConfig,
+  type RunResult,
+} from "../lib/train/mod.ts";
 import { deadlineAfter, readRunResult, RunFolder, trainRun } from "../lib/train/mod.ts";
 import type { ProgressMode } from "../lib/train/mod.ts";
 import type { Budget, Experiment, ExperimentRun, ReportContext, RunOutcome } from "./types.ts";
@@ -91,7 +96,7 @@ export function configChanges(saved: RunConfig, wanted: RunConfig): string[] {
     JSON.parse(JSON.stringify({
       ...config,
       backend: undefined,
-      data: { ...config.data, dataDir: undefined },
+      data: dataRecipe(config.data),
     }));
   const isRecord = (value: unknown): value is Record<string, unknown> =>
     typeof value === "object" && value !== null && !Array.isArray(value);

@@ -18,7 +18,7 @@ import {
   recomputeBatchNormStatistics,
   saveModel,
 } from "../models/mod.ts";
-import type { BackendChoice, RunConfig } from "./config.ts";
+import { type BackendChoice, dataRecipe, type RunConfig } from "./config.ts";
 import { ImageBatcher, prepareData, savedModelLayout } from "./pipeline.ts";
 import {
   evaluateRunSplits,
@@ -45,12 +45,11 @@ export interface AverageOptions {
 
 /** The parts of a run's config that must agree for its weights to be averaged with another's. */
 function compatibilityKey(config: RunConfig) {
-  const { dataDir: _where, ...data } = config.data;
   return JSON.stringify({
     model: config.model,
-    data,
+    data: dataRecipe(config.data),
     // A stratified split is drawn with the run's seed: another seed means other validation images.
-    seed: data.split.kind === "official" ? undefined : config.seed,
+    seed: config.data.split.kind === "official" ? undefined : config.seed,
   });
 }
 

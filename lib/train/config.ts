@@ -85,6 +85,12 @@ export interface ScheduleConfig {
   readonly checkpointEverySteps?: number;
 }
 
+/** A run's data as part of its recipe: without where the dataset lives on one machine (`dataDir`). */
+export function dataRecipe(data: DataConfig): Omit<DataConfig, "dataDir"> {
+  const { dataDir: _where, ...recipe } = data;
+  return recipe;
+}
+
 export interface RunConfig {
   /** Free-form name, e.g. the experiment that made the run. */
   readonly name?: string;

@@ -32,6 +32,7 @@ export {
   BACKEND_CHOICES,
   type BackendChoice,
   type DataConfig,
+  dataRecipe,
   defaultRunConfig,
   type LrScheduleConfig,
   type NormalizationConfig,

@@ -31,7 +31,7 @@ import {
   stepSchedule,
 } from "./callbacks.ts";
 import { CheckpointStore, loadModelTensors } from "./checkpoint.ts";
-import type { RunConfig, TtaChoice } from "./config.ts";
+import { dataRecipe, type RunConfig, type TtaChoice } from "./config.ts";
 import { balancedClassWeights } from "./losses.ts";
 import { createOptimizer } from "./optimizers.ts";
 import {
@@ -213,10 +213,8 @@ async function buildModel(
 
 /** Whether a run started from `source`'s weights would draw the very batches `source` trained on. */
 function replaysSource(config: RunConfig, source: RunConfig | undefined): boolean {
-  const stream = (c: RunConfig) => {
-    const { dataDir: _where, ...data } = c.data;
-    return JSON.stringify([c.seed, data, c.augment, c.schedule.batchSize]);
-  };
+  const stream = (c: RunConfig) =>
+    JSON.stringify([c.seed, dataRecipe(c.data), c.augment, c.schedule.batchSize]);
   return source !== undefined && stream(source) === stream(config);
 }
 
