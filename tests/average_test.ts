@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BatchNormalization } from "../lib/models/batch_norm.ts";
 import { loadModel, recomputeBatchNormStatistics } from "../lib/models/mod.ts";
-import { averageRuns } from "../lib/train/average.ts";
+import { averageRuns, greedySoup } from "../lib/train/average.ts";
 import { evaluateModel } from "../lib/train/eval_run.ts";
 import { exportRunModel } from "../lib/train/export.ts";
 import { trainRun } from "../lib/train/run.ts";
@@ -132,5 +132,56 @@ Deno.test("average refuses a lone run, runs of different models, a used folder, 
       trainRun(config, { resume: out, progress: "quiet", print: () => {} }),
       /made by 'fer average'.*nothing to resume/,
     );
+  });
+});
+
+Deno.test("a greedy soup adds runs best first and keeps only those that do not lower the mean's accuracy", async () => {
+  const runs = ["c1", "c2", "c3", "c4"];
+  const own = [0.60, 0.66, 0.64, 0.65];
+  // Validation accuracy of each mean tried, by its members in the order they were added.
+  const means: Record<string, number> = {
+    "c2": 0.66,
+    "c2+c4": 0.67,
+    "c2+c4+c3": 0.665,
+    "c2+c4+c1": 0.67,
+  };
+  const tried: string[] = [];
+  const lines: string[] = [];
+  const members = await greedySoup(runs, own, (candidate) => {
+    const key = candidate.map((i) => runs[i]).join("+");
+    tried.push(key);
+    return Promise.resolve(means[key]);
+  }, (line) => lines.push(line));
+  assert.deepEqual(tried, ["c2", "c2+c4", "c2+c4+c3", "c2+c4+c1"]);
+  assert.deepEqual(members, [0, 1, 3], "c3 lowered the mean and is left out; a tie keeps c1");
+  assert.match(lines.join("\n"), /\+ c3: 0\.6650 left out/);
+  assert.match(lines.at(-1)!, /3 of 4 runs/);
+});
+
+Deno.test("fer average --greedy records the runs it kept, in its config and its card", async () => {
+  await withTempDir(async (dir) => {
+    const dataset = await writeFixtureDataset(dir);
+    const runs = await Promise.all(
+      [0, 1, 2].map((seed) => makeFixtureRun(join(dir, `run${seed}`), dataset, { seed })),
+    );
+    const out = join(dir, "soup");
+    const lines: string[] = [];
+    await averageRuns(runs.map((r) => r.dir), {
+      out,
+      greedy: true,
+      print: (line) => lines.push(line),
+    });
+    const kept = lines.filter((line) => / kept$| alone /.test(line))
+      .map((line) => runs.find((r) => line.includes(r.dir))!.dir).sort();
+    const config = JSON.parse(await Deno.readTextFile(join(out, "config.json")));
+    assert.deepEqual([...config.averagedFrom].sort(), kept);
+    const averaged = await loadModel(join(out, "model"));
+    const card = averaged.card;
+    assert.deepEqual(
+      (card.averagedFrom as { run: string }[]).map((s) => s.run),
+      config.averagedFrom,
+    );
+    assert.match(String(card.selectedBy), new RegExp(`greedy soup of ${kept.length} of 3 runs`));
+    averaged.dispose();
   });
 });

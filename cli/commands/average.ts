@@ -20,18 +20,25 @@ export const averageCommand = defineCommand({
       choices: BACKEND_CHOICES,
       description: "Compute backend (default: the first run's)",
     },
+    greedy: {
+      type: "boolean",
+      description: "Greedy soup: add runs best first, keeping each only if the mean's " +
+        "validation accuracy does not drop",
+    },
   },
   details: "The runs must be one model on one dataset and split, and should share a basin: a run " +
     "warm-started from another with --init-from, or snapshots of one schedule. BatchNorm " +
     "statistics are measured again on the training images; the new run folder is scored on the " +
     "validation and test splits like a trained run, and 'fer export' packages it.\n" +
     "Example:\n" +
-    "  fer average runs/cycle1 runs/cycle2 runs/cycle3 --out runs/swa",
+    "  fer average runs/cycle1 runs/cycle2 runs/cycle3 --out runs/swa\n" +
+    "  fer average runs/cycle* --greedy --out runs/soup",
   async run({ options, positionals }) {
     await averageRuns(positionals, {
       out: options.out,
       dataDir: options["data-dir"],
       backend: options.backend,
+      greedy: options.greedy,
     });
   },
 });

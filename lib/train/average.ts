@@ -22,6 +22,7 @@ import { type BackendChoice, dataRecipe, type RunConfig } from "./config.ts";
 import { ImageBatcher, prepareData, savedModelLayout } from "./pipeline.ts";
 import {
   evaluateRunSplits,
+  evaluateSplit,
   modelCardBasics,
   type Provenance,
   provenanceOf,
@@ -41,6 +42,11 @@ export interface AverageOptions {
   readonly backend?: BackendChoice;
   /** Where lines go besides the new run's train.log (default: console.log). */
   readonly print?: (line: string) => void;
+  /**
+   * A greedy soup (Wortsman et al. 2022) instead of the mean of all runs: runs are added best
+   * validation accuracy first, each kept only if the mean's validation accuracy does not drop.
+   */
+  readonly greedy?: boolean;
 }
 
 /** The parts of a run's config that must agree for its weights to be averaged with another's. */
@@ -67,6 +73,69 @@ function meanWeights(models: readonly tf.LayersModel[], names: readonly string[]
   return first.weights.map((_, w) =>
     tf.tidy(() => tf.addN(models.map((m) => m.weights[w].read())).div(models.length))
   );
+}
+
+/**
+ * Writes the mean of `models`' weights into `target`, then measures its BatchNorm statistics on
+ * the training images prepared as for testing (unaugmented: the statistics evaluation sees).
+ * Returns the number of images the statistics were measured on (0: no BatchNorm layer).
+ */
+async function averageInto(
+  target: tf.LayersModel,
+  models: readonly tf.LayersModel[],
+  names: readonly string[],
+  statistics: { readonly train: ImageBatcher; readonly batchSize: number; readonly seed: number },
+): Promise<number> {
+  const mean = meanWeights(models, names);
+  target.setWeights(mean);
+  tf.dispose(mean);
+  const { train, batchSize, seed } = statistics;
+  const restore = routeMathRandom(new Random(seed));
+  try {
+    return await recomputeBatchNormStatistics(
+      target,
+      (function* () {
+        const random = new Random(seed);
+        for (let start = 0; start < train.count; start += batchSize) {
+          const end = Math.min(start + batchSize, train.count);
+          yield train.images(
+            Array.from({ length: end - start }, (_, i) => start + i),
+            false,
+            random,
+          );
+        }
+      })(),
+    );
+  } finally {
+    restore();
+  }
+}
+
+/**
+ * The indices of the runs a greedy soup keeps: the best run by its own validation accuracy, then
+ * each next best whose addition leaves the mean's validation accuracy at least where it was.
+ */
+export async function greedySoup(
+  runs: readonly string[],
+  ownAccuracies: readonly number[],
+  validationAccuracy: (members: readonly number[]) => Promise<number>,
+  log: (line: string) => void,
+): Promise<number[]> {
+  const order = runs.map((_, i) => i).sort((a, b) => ownAccuracies[b] - ownAccuracies[a]);
+  const members = [order[0]];
+  let best = await validationAccuracy(members);
+  log(`Greedy soup: ${runs[order[0]]} alone (statistics measured again): ${best.toFixed(4)}`);
+  for (const candidate of order.slice(1)) {
+    const accuracy = await validationAccuracy([...members, candidate]);
+    const kept = accuracy >= best;
+    log(`  + ${runs[candidate]}: ${accuracy.toFixed(4)} ${kept ? "kept" : "left out"}`);
+    if (kept) {
+      members.push(candidate);
+      best = accuracy;
+    }
+  }
+  log(`Greedy soup: ${members.length} of ${runs.length} runs`);
+  return members.sort((a, b) => a - b);
 }
 
 /** Seconds and epochs of every distinct training behind `sources`, each counted once. */
@@ -124,44 +193,49 @@ export async function averageRuns(
   const loaded: LoadedModel[] = [];
   try {
     for (const folder of folders) loaded.push(await loadModel(folder.modelDir));
-    const [target] = loaded;
-    const mean = meanWeights(loaded.map((m) => m.model), runs);
-    target.model.setWeights(mean);
-    tf.dispose(mean);
+    // The mean is written into a model of its own: the ingredients stay intact for the next mean.
+    const target = await loadModel(folders[0].modelDir);
+    loaded.push(target);
     results.forEach((result, i) =>
       log(`${runs[i]}: validation accuracy ${result.valMetrics.accuracy.toFixed(4)}`)
     );
-
     const layout = savedModelLayout(target, config);
-    // The statistics the evaluation sees: training images prepared as for testing, unaugmented.
-    const batcher = new ImageBatcher(train, layout);
     const batchSize = config.schedule.batchSize;
-    const restore = routeMathRandom(new Random(config.seed));
-    let images: number;
-    try {
-      images = await recomputeBatchNormStatistics(
+    const statistics = { train: new ImageBatcher(train, layout), batchSize, seed: config.seed };
+    const averageOf = (members: readonly number[]) =>
+      averageInto(
         target.model,
-        (function* () {
-          const random = new Random(config.seed);
-          for (let start = 0; start < batcher.count; start += batchSize) {
-            const end = Math.min(start + batchSize, batcher.count);
-            yield batcher.images(
-              Array.from({ length: end - start }, (_, i) => start + i),
-              false,
-              random,
-            );
-          }
-        })(),
+        members.map((i) => loaded[i].model),
+        members.map((i) => runs[i]),
+        statistics,
       );
-    } finally {
-      restore();
+
+    let members = runs.map((_, i) => i);
+    if (options.greedy) {
+      const validationAccuracy = async (candidate: readonly number[]) => {
+        await averageOf(candidate);
+        return (await evaluateSplit(target.model, val, layout, {
+          datasetName: config.data.dataset,
+          splitName: "validation",
+          tta: "none",
+          batchSize,
+        })).metrics.accuracy;
+      };
+      members = await greedySoup(
+        runs,
+        results.map((r) => r.valMetrics.accuracy),
+        validationAccuracy,
+        log,
+      );
     }
+    const images = await averageOf(members);
     if (images > 0) log(`BatchNorm statistics recomputed on ${images} training images`);
+    const chosen = members.map((i) => runs[i]);
 
     const folder = options.out
       ? (await Deno.mkdir(options.out, { recursive: true }), new RunFolder(options.out))
       : await RunFolder.create("runs", `${config.model.name}-average`, config.data.dataset);
-    const averagedConfig: RunConfig = { ...config, averagedFrom: runs };
+    const averagedConfig: RunConfig = { ...config, averagedFrom: chosen };
     await folder.writeJson(folder.configPath, averagedConfig);
     await folder.writeHistory([]);
     for (const line of lines) folder.appendLog(line);
@@ -180,7 +254,7 @@ export async function averageRuns(
       folder,
       folderLog,
     );
-    const averagedFrom = runs.map((run, i) => provenanceOf(run, loaded[i].card));
+    const averagedFrom = members.map((i) => provenanceOf(runs[i], loaded[i].card));
     await saveModel(target, folder.modelDir, {
       ...modelCardBasics(
         averagedConfig,
@@ -190,7 +264,10 @@ export async function averageRuns(
         data.classNames,
         scores,
       ),
-      selectedBy: `the mean of ${runs.length} runs' weights, each selected on its validation split`,
+      selectedBy: options.greedy
+        ? `a greedy soup of ${chosen.length} of ${runs.length} runs (each kept only if the ` +
+          `validation accuracy of the mean did not drop), each selected on its validation split`
+        : `the mean of ${runs.length} runs' weights, each selected on its validation split`,
       batchNormRecomputedOn: images > 0
         ? { split: "train", images, augmentation: "none" }
         : undefined,
