@@ -158,11 +158,17 @@ Deno.test("a greedy soup adds runs best first and keeps only those that do not l
   assert.match(lines.at(-1)!, /3 of 4 runs/);
 });
 
-Deno.test("fer average --greedy records the runs it kept, in its config and its card", async () => {
+Deno.test("fer average --greedy records the runs it kept and those it left out, which export's commands need too", async () => {
   await withTempDir(async (dir) => {
     const dataset = await writeFixtureDataset(dir);
+    const commands = [0, 1, 2].map((seed) => `fer train m --seed ${seed} --out runs/s${seed}`);
     const runs = await Promise.all(
-      [0, 1, 2].map((seed) => makeFixtureRun(join(dir, `run${seed}`), dataset, { seed })),
+      commands.map((command, seed) =>
+        makeFixtureRun(join(dir, `run${seed}`), dataset, {
+          seed,
+          card: { command, epochsRun: 1, trainingSeconds: 10 ** seed },
+        })
+      ),
     );
     const out = join(dir, "soup");
     const lines: string[] = [];
@@ -171,17 +177,29 @@ Deno.test("fer average --greedy records the runs it kept, in its config and its 
       greedy: true,
       print: (line) => lines.push(line),
     });
-    const kept = lines.filter((line) => / kept$| alone /.test(line))
-      .map((line) => runs.find((r) => line.includes(r.dir))!.dir).sort();
+    const runOf = (line: string) => runs.find((r) => line.includes(r.dir))!.dir;
+    const kept = lines.filter((line) => / kept$| alone /.test(line)).map(runOf).sort();
+    const leftOut = lines.filter((line) => / left out$/.test(line)).map(runOf).sort();
+    assert.equal(kept.length + leftOut.length, 3);
+    // Fixture runs of different seeds share no basin: their mean is worse, so some are left out.
+    assert.ok(leftOut.length > 0, lines.join("\n"));
     const config = JSON.parse(await Deno.readTextFile(join(out, "config.json")));
     assert.deepEqual([...config.averagedFrom].sort(), kept);
     const averaged = await loadModel(join(out, "model"));
-    const card = averaged.card;
-    assert.deepEqual(
-      (card.averagedFrom as { run: string }[]).map((s) => s.run),
-      config.averagedFrom,
-    );
-    assert.match(String(card.selectedBy), new RegExp(`greedy soup of ${kept.length} of 3 runs`));
+    const card = averaged.card as {
+      averagedFrom: { run: string }[];
+      triedAndLeftOut?: { run: string }[];
+      selectedBy: string;
+      trainingSeconds: number;
+    };
     averaged.dispose();
+    assert.deepEqual(card.averagedFrom.map((s) => s.run), config.averagedFrom);
+    assert.deepEqual((card.triedAndLeftOut ?? []).map((s) => s.run).sort(), leftOut);
+    assert.match(card.selectedBy, new RegExp(`greedy soup of ${kept.length} of 3 runs`));
+    assert.equal(card.trainingSeconds, 111, "every run tried counts towards the budget");
+
+    const exported = await exportRunModel(out, join(dir, "shipped"));
+    const reproduce = exported.card.reproduce as { trainBefore: string[] };
+    assert.deepEqual([...reproduce.trainBefore].sort(), commands, "the soup's command reads all");
   });
 });

@@ -254,7 +254,9 @@ export async function averageRuns(
       folder,
       folderLog,
     );
-    const averagedFrom = members.map((i) => provenanceOf(runs[i], loaded[i].card));
+    const provenance = (i: number) => provenanceOf(runs[i], loaded[i].card);
+    const averagedFrom = members.map(provenance);
+    const leftOut = runs.flatMap((_, i) => members.includes(i) ? [] : [provenance(i)]);
     await saveModel(target, folder.modelDir, {
       ...modelCardBasics(
         averagedConfig,
@@ -271,8 +273,10 @@ export async function averageRuns(
       batchNormRecomputedOn: images > 0
         ? { split: "train", images, augmentation: "none" }
         : undefined,
-      ...trainingTotals(averagedFrom),
+      // The runs a greedy soup left out count too: finding that they did not help was part of it.
+      ...trainingTotals([...averagedFrom, ...leftOut]),
       averagedFrom,
+      triedAndLeftOut: leftOut.length > 0 ? leftOut : undefined,
     });
     return {
       dir: folder.dir,

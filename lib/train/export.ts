@@ -12,7 +12,7 @@ import { modelJsonPath, readModelCard, saveFloat16Copy } from "../models/mod.ts"
 import type { RunConfig, TtaChoice } from "./config.ts";
 import { evaluateModel, evaluationPath } from "./eval_run.ts";
 import { checkTtaFits } from "./pipeline.ts";
-import { type Provenance, readRunResult, stepsBehind } from "./run.ts";
+import { directSources, readRunResult, stepsBehind } from "./run.ts";
 import { RunFolder } from "./run_folder.ts";
 
 /** The files of a model folder, weights first (the order they are written in). */
@@ -74,9 +74,7 @@ async function readTestEvaluation(
 
 /** The commands that made a model's starting weights or its ingredients, oldest first, each once. */
 function sourceCommands(card: Record<string, unknown>): string[] {
-  const sources =
-    (card.averagedFrom ?? (card.initialisedFrom ? [card.initialisedFrom] : [])) as Provenance[];
-  const commands = stepsBehind(sources).flatMap((step) => [
+  const commands = stepsBehind(directSources(card)).flatMap((step) => [
     ...(step.command ? [step.command] : []),
     ...(step.resumedWith ?? []),
   ]);

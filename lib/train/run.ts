@@ -129,6 +129,8 @@ export interface Provenance {
   readonly initialisedFrom?: Provenance;
   /** The runs a `fer average` model is the mean of. */
   readonly averagedFrom?: readonly Provenance[];
+  /** The runs a greedy soup (`fer average --greedy`) tried and left out: its command names them. */
+  readonly triedAndLeftOut?: readonly Provenance[];
 }
 
 const PROVENANCE_FIELDS = [
@@ -142,6 +144,7 @@ const PROVENANCE_FIELDS = [
   "validation",
   "initialisedFrom",
   "averagedFrom",
+  "triedAndLeftOut",
 ] as const satisfies readonly (keyof Provenance)[];
 
 /**
@@ -152,13 +155,23 @@ const PROVENANCE_FIELDS = [
 export function stepsBehind(sources: readonly Provenance[]): Provenance[] {
   const found = new Map<string, Provenance>();
   const visit = (source: Provenance) => {
-    source.averagedFrom?.forEach(visit);
-    if (source.initialisedFrom) visit(source.initialisedFrom);
+    directSources(source).forEach(visit);
     const key = source.command ?? source.run;
     if (!found.has(key)) found.set(key, source);
   };
   sources.forEach(visit);
   return [...found.values()];
+}
+
+/** The steps whose output `step`'s command reads: the runs it averaged or tried, or its start. */
+export function directSources(
+  step: Pick<Provenance, "averagedFrom" | "triedAndLeftOut" | "initialisedFrom">,
+): Provenance[] {
+  return [
+    ...step.averagedFrom ?? [],
+    ...step.triedAndLeftOut ?? [],
+    ...step.initialisedFrom ? [step.initialisedFrom] : [],
+  ];
 }
 
 /** The provenance of the model saved by `run`, from its card. */
