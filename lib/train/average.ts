@@ -202,13 +202,21 @@ export async function averageRuns(
     const layout = savedModelLayout(target, config);
     const batchSize = config.schedule.batchSize;
     const statistics = { train: new ImageBatcher(train, layout), batchSize, seed: config.seed };
-    const averageOf = (members: readonly number[]) =>
-      averageInto(
-        target.model,
-        members.map((i) => loaded[i].model),
-        members.map((i) => runs[i]),
-        statistics,
-      );
+    // A greedy soup's last kept try already left its mean in `target`: no second BatchNorm pass.
+    let inTarget: { key: string; images: number } | undefined;
+    const averageOf = async (members: readonly number[]) => {
+      const key = [...members].sort((a, b) => a - b).join();
+      if (inTarget?.key !== key) {
+        const images = await averageInto(
+          target.model,
+          members.map((i) => loaded[i].model),
+          members.map((i) => runs[i]),
+          statistics,
+        );
+        inTarget = { key, images };
+      }
+      return inTarget.images;
+    };
 
     let members = runs.map((_, i) => i);
     if (options.greedy) {
