@@ -3,7 +3,8 @@
  * the ends of warm-restart cycles, Izmailov et al. 2018; a uniform "model soup", Wortsman et al.
  * 2022; fairseq's average_checkpoints). BatchNorm statistics are then measured again for the
  * averaged weights (PyTorch's `update_bn`), and the result is scored and saved as a run folder of
- * its own, so `fer eval`, `fer export` and `predict` take it like any run.
+ * its own, so `fer eval`, `fer export` and `predict` take it like any run. A greedy soup (Wortsman
+ * et al.'s) keeps only the runs that do not lower the mean's validation accuracy.
  *
  * Only runs that share a basin average well: one warm-started from another (`--init-from`), or
  * snapshots of one schedule. Independently trained runs do not, and their average scores far below
