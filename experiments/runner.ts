@@ -10,11 +10,14 @@ import { ensureReportBackend, writeFigureFiles, writeReport } from "../lib/repor
 import {
   type BackendChoice,
   dataRecipe,
+  deadlineAfter,
+  type ProgressMode,
+  readRunResult,
   type RunConfig,
+  RunFolder,
   type RunResult,
+  trainRun,
 } from "../lib/train/mod.ts";
-import { deadlineAfter, readRunResult, RunFolder, trainRun } from "../lib/train/mod.ts";
-import type { ProgressMode } from "../lib/train/mod.ts";
 import type { Budget, Experiment, ExperimentRun, ReportContext, RunOutcome } from "./types.ts";
 
 export interface ExperimentOptions {
