@@ -6,11 +6,17 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { BatchNormalization } from "../lib/models/batch_norm.ts";
-import { loadModel, recomputeBatchNormStatistics } from "../lib/models/mod.ts";
+import { loadModel, readModelCard, recomputeBatchNormStatistics } from "../lib/models/mod.ts";
 import { averageRuns, greedySoup } from "../lib/train/average.ts";
 import { evaluateModel } from "../lib/train/eval_run.ts";
 import { exportRunModel } from "../lib/train/export.ts";
-import { trainRun } from "../lib/train/run.ts";
+import {
+  compactProvenance,
+  directSources,
+  type Provenance,
+  stepsBehind,
+  trainRun,
+} from "../lib/train/run.ts";
 import { makeFixtureRun, writeFixtureDataset } from "./report_fixture.ts";
 import { withTempDir } from "./helpers.ts";
 
@@ -87,6 +93,12 @@ Deno.test("an average of runs is their mean weights, scored, reproducible and ex
       runs[0].dir,
       runs[1].dir,
     ]);
+    const nested = card.averagedFrom as { initialisedFrom: { averagedFrom: unknown[] } }[];
+    assert.deepEqual(
+      nested[1].initialisedFrom.averagedFrom[0],
+      { run: "runs/a", command: trainA },
+      "run a is given in full once, above; here only named",
+    );
     assert.equal(card.trainingSeconds, 160, "run a counted once though run b goes back to it too");
     assert.equal(card.epochsRun, 12);
     [a, b, averaged].forEach((m) => m.dispose());
@@ -99,6 +111,64 @@ Deno.test("an average of runs is their mean weights, scored, reproducible and ex
     const reproduce = exported.card.reproduce as { trainBefore: string[]; train: string };
     assert.deepEqual(reproduce.trainBefore, [trainA, trainX, averageAX, cards[1].command]);
     assert.match(reproduce.train, /^deno task fer/);
+  });
+});
+
+Deno.test("a compact card names each step once and walks back to the same steps", () => {
+  const step = (name: string, more: Partial<Provenance> = {}): Provenance => ({
+    run: `runs/${name}`,
+    command: `fer ${name}`,
+    trainingSeconds: 10,
+    ...more,
+  });
+  const c1 = step("c1", { initialisedFrom: step("c0") });
+  const c2 = step("c2", { initialisedFrom: c1 });
+  const soup = step("soup", { averagedFrom: [c2], triedAndLeftOut: [c1] });
+  const c3 = step("c3", { initialisedFrom: soup });
+  const card = { averagedFrom: [c3, c2], triedAndLeftOut: [c1] };
+
+  const compact = compactProvenance(card);
+  const steps = (c: typeof card) =>
+    stepsBehind(directSources(c)).map((s) => [s.command, s.trainingSeconds]);
+  assert.deepEqual(steps(compact), steps(card), "the same steps, each found in full");
+  const text = JSON.stringify(compact);
+  // c1: in full inside c2, named where the soup and the card tried it; c2: in full in the soup,
+  // named where the card averaged it.
+  const mentions = { c0: 1, c1: 3, c2: 2, c3: 1, soup: 1 };
+  for (const [name, count] of Object.entries(mentions)) {
+    assert.equal(text.split(`"command":"fer ${name}"`).length - 1, count, name);
+  }
+  assert.equal(text.split('"trainingSeconds"').length - 1, 5, "each step in full once");
+  assert.deepEqual(compact.averagedFrom[1], { run: "runs/c2", command: "fer c2" });
+  assert.deepEqual(compact.triedAndLeftOut[0], { run: "runs/c1", command: "fer c1" });
+});
+
+Deno.test("export ships a compact card, in card.json and in model.json, from a run whose card is not", async () => {
+  await withTempDir(async (dir) => {
+    const dataset = await writeFixtureDataset(dir);
+    const a = { run: "runs/a", command: "fer train a", trainingSeconds: 5 };
+    const b = { run: "runs/b", command: "fer train b", initialisedFrom: a };
+    const soup = {
+      run: "runs/s",
+      command: "fer average s",
+      averagedFrom: [a],
+      triedAndLeftOut: [b],
+    };
+    const run = await makeFixtureRun(join(dir, "run"), dataset, {
+      card: { command: "fer train c", initialisedFrom: soup },
+    });
+    const out = join(dir, "shipped");
+    const exported = await exportRunModel(run.dir, out);
+    for (const card of [exported.card, await readModelCard(out)]) {
+      const source = card.initialisedFrom as typeof soup;
+      assert.deepEqual(source.averagedFrom[0], a);
+      assert.deepEqual(source.triedAndLeftOut[0].initialisedFrom, {
+        run: a.run,
+        command: a.command,
+      });
+    }
+    const reproduce = exported.card.reproduce as { trainBefore: string[] };
+    assert.deepEqual(reproduce.trainBefore, ["fer train a", "fer train b", "fer average s"]);
   });
 });
 

@@ -232,6 +232,18 @@ export async function readModelCard(path: string): Promise<Record<string, unknow
   return json.userDefinedMetadata?.fer?.card ?? {};
 }
 
+/** Replaces the card stored in the model.json at `path` (its folder or model.json). */
+export async function replaceModelCard(path: string, card: Record<string, unknown>): Promise<void> {
+  const jsonPath = modelJsonPath(path);
+  const json = await readJsonFile(jsonPath) as {
+    userDefinedMetadata?: { fer?: Partial<FerMetadata> };
+  };
+  const fer = json.userDefinedMetadata?.fer;
+  if (!fer) throw new DataError("no fer metadata to put a card in", jsonPath);
+  json.userDefinedMetadata = { ...json.userDefinedMetadata, fer: { ...fer, card } };
+  await Deno.writeTextFile(jsonPath, JSON.stringify(json));
+}
+
 /** A model read back by loadModel, with the card it was saved with. */
 export interface LoadedModel extends FerModel {
   readonly card: Record<string, unknown>;

@@ -32,6 +32,7 @@ export {
   loadModel,
   modelJsonPath,
   readModelCard,
+  replaceModelCard,
   saveFloat16Copy,
   saveModel,
 } from "./file_io.ts";

@@ -22,6 +22,7 @@ import {
 import { type BackendChoice, dataRecipe, type RunConfig } from "./config.ts";
 import { ImageBatcher, prepareData, savedModelLayout } from "./pipeline.ts";
 import {
+  compactProvenance,
   evaluateRunSplits,
   evaluateSplit,
   modelCardBasics,
@@ -284,8 +285,10 @@ export async function averageRuns(
         : undefined,
       // The runs a greedy soup left out count too: finding that they did not help was part of it.
       ...trainingTotals([...averagedFrom, ...leftOut]),
-      averagedFrom,
-      triedAndLeftOut: leftOut.length > 0 ? leftOut : undefined,
+      ...compactProvenance({
+        averagedFrom,
+        triedAndLeftOut: leftOut.length > 0 ? leftOut : undefined,
+      }),
     });
     return {
       dir: folder.dir,

@@ -8,11 +8,17 @@ import { existsSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { FerError } from "../errors.ts";
 import type { EvaluationMetrics } from "../metrics/mod.ts";
-import { modelJsonPath, readModelCard, saveFloat16Copy } from "../models/mod.ts";
+import { modelJsonPath, readModelCard, replaceModelCard, saveFloat16Copy } from "../models/mod.ts";
 import type { RunConfig, TtaChoice } from "./config.ts";
 import { evaluateModel, evaluationPath } from "./eval_run.ts";
 import { checkTtaFits } from "./pipeline.ts";
-import { directSources, readRunResult, stepsBehind } from "./run.ts";
+import {
+  compactProvenance,
+  directSources,
+  type Provenance,
+  readRunResult,
+  stepsBehind,
+} from "./run.ts";
 import { RunFolder } from "./run_folder.ts";
 
 /** The files of a model folder, weights first (the order they are written in). */
@@ -127,6 +133,9 @@ export async function exportRunModel(
         await Deno.copyFile(join(folder.modelDir, name), join(staging, name));
       }
     }
+    // Cards of runs made before cards were compact carry every step behind them in full.
+    const compactCard = compactProvenance(embedded as Partial<Provenance>);
+    await replaceModelCard(staging, compactCard);
     let bytes = 0;
     for (const name of MODEL_FILES) bytes += (await Deno.stat(join(staging, name))).size;
     let test = result.metrics;
@@ -139,7 +148,7 @@ export async function exportRunModel(
       testWithTta = tta && ttaMetrics && await measure(tta);
     }
     const card: Record<string, unknown> = {
-      ...embedded,
+      ...compactCard,
       exportedFrom: basename(runDir),
       sizeBytes: bytes,
       weightsDtype: options.float16 ? "float16" : "float32",
