@@ -221,23 +221,22 @@ interface FerMetadata {
   readonly card: Record<string, unknown>;
 }
 
+/** model.json as far as its card goes. */
+type ModelJsonWithCard = { userDefinedMetadata?: { fer?: Partial<FerMetadata> } };
+
 /**
  * The card saveModel stored with the model at `path` (its folder or model.json), read from
  * model.json alone: no backend, no weights. Empty when the model has none.
  */
 export async function readModelCard(path: string): Promise<Record<string, unknown>> {
-  const json = await readJsonFile(modelJsonPath(path)) as {
-    userDefinedMetadata?: { fer?: Partial<FerMetadata> };
-  };
+  const json = await readJsonFile(modelJsonPath(path)) as ModelJsonWithCard;
   return json.userDefinedMetadata?.fer?.card ?? {};
 }
 
 /** Replaces the card stored in the model.json at `path` (its folder or model.json). */
 export async function replaceModelCard(path: string, card: Record<string, unknown>): Promise<void> {
   const jsonPath = modelJsonPath(path);
-  const json = await readJsonFile(jsonPath) as {
-    userDefinedMetadata?: { fer?: Partial<FerMetadata> };
-  };
+  const json = await readJsonFile(jsonPath) as ModelJsonWithCard;
   const fer = json.userDefinedMetadata?.fer;
   if (!fer) throw new DataError("no fer metadata to put a card in", jsonPath);
   json.userDefinedMetadata = { ...json.userDefinedMetadata, fer: { ...fer, card } };

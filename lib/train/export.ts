@@ -107,7 +107,10 @@ export async function exportRunModel(
   if (!options.force && existsSync(modelJsonPath(outDir))) {
     throw new FerError(`${outDir} already holds a model: pass --force to replace it`);
   }
-  const embedded = await readModelCard(folder.modelDir);
+  // Cards of runs made before cards were compact carry every step behind them in full.
+  const embedded = compactProvenance(
+    await readModelCard(folder.modelDir) as Partial<Provenance>,
+  ) as Record<string, unknown>;
   const config = await folder.readJson<RunConfig>(folder.configPath);
   const official = config.data.split.kind === "official";
   const testSplit = official ? "PrivateTest" : "test";
@@ -133,9 +136,7 @@ export async function exportRunModel(
         await Deno.copyFile(join(folder.modelDir, name), join(staging, name));
       }
     }
-    // Cards of runs made before cards were compact carry every step behind them in full.
-    const compactCard = compactProvenance(embedded as Partial<Provenance>);
-    await replaceModelCard(staging, compactCard);
+    await replaceModelCard(staging, embedded);
     let bytes = 0;
     for (const name of MODEL_FILES) bytes += (await Deno.stat(join(staging, name))).size;
     let test = result.metrics;
@@ -148,7 +149,7 @@ export async function exportRunModel(
       testWithTta = tta && ttaMetrics && await measure(tta);
     }
     const card: Record<string, unknown> = {
-      ...compactCard,
+      ...embedded,
       exportedFrom: basename(runDir),
       sizeBytes: bytes,
       weightsDtype: options.float16 ? "float16" : "float32",
