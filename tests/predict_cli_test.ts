@@ -82,6 +82,49 @@ Deno.test("class names come from card.json, else the saved card, else are number
   });
 });
 
+Deno.test("the TTA a model's recipe tested with is predict's default; --tta overrides it", async () => {
+  await withTempDir(async (dir) => {
+    const network = createModel("mondal-shallow", { seed: 3 });
+    await saveModel(network, `${dir}/plain`, { classNames: [...FER2013_CLASSES] });
+    await saveModel(network, `${dir}/flip`, {
+      classNames: [...FER2013_CLASSES],
+      recipe: { tta: "flip" },
+    });
+    // A recipe naming ten-crop for a model trained on whole images cannot be honoured.
+    await saveModel(network, `${dir}/tencrop`, { recipe: { tta: "tencrop" } });
+    network.dispose();
+    const plain = await loadExpressionModel(`${dir}/plain`);
+    const flip = await loadExpressionModel(`${dir}/flip`);
+    const tencrop = await loadExpressionModel(`${dir}/tencrop`);
+    assert.equal(plain.defaultTta, "none");
+    assert.equal(flip.defaultTta, "flip");
+    assert.equal(tencrop.defaultTta, "none");
+    tencrop.dispose();
+    // A face that is not mirror-symmetric, so flip TTA changes the probabilities.
+    const rgba = new Uint8Array(48 * 48 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 7) % 251));
+    const face = { width: 48, height: 48, rgba };
+    const probabilities = async (model: typeof flip, tta?: "none" | "flip") =>
+      Object.values((await predict(face, { model, aligned: true, tta })).faces[0].probabilities);
+    assert.deepEqual(await probabilities(flip), await probabilities(flip, "flip"));
+    assert.deepEqual(await probabilities(plain), await probabilities(flip, "none"));
+    assert.notDeepEqual(await probabilities(flip), await probabilities(flip, "none"));
+    plain.dispose();
+    flip.dispose();
+    await Deno.writeFile(`${dir}/face.png`, await new Image(48, 48).encode());
+    const run = await fer(
+      "predict",
+      `${dir}/face.png`,
+      "--model",
+      `${dir}/flip`,
+      "--aligned",
+      "--json",
+    );
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).model.tta, "flip");
+    assert.match(run.stderr, /test-time augmentation: flip \(its recipe's\)/);
+  });
+});
+
 Deno.test("no face, an unreadable file and a missing path are each reported plainly", async () => {
   await withTempDir(async (dir) => {
     const model = await saveTestModel(dir);

@@ -153,7 +153,7 @@ export const benchInferCommand = defineCommand({
         if (expression) {
           const faces = syntheticFaces(batch);
           const seconds = await medianSeconds(
-            () => expression!.classify(faces),
+            () => expression!.classify(faces, "none"),
             options.warmup,
             options.repeat,
           );

@@ -10,8 +10,9 @@ import { FER2013_SIZE, type LabeledImages, toPixels } from "../data/mod.ts";
 import { FerError } from "../errors.ts";
 import { type LoadedModel, loadModel } from "../models/mod.ts";
 import { readJsonFile } from "../models/file_io.ts";
-import type { TtaChoice } from "../train/config.ts";
+import { TTA_CHOICES, type TtaChoice } from "../train/config.ts";
 import {
+  checkTtaFits,
   ImageBatcher,
   type InputLayout,
   predictProbabilities,
@@ -44,16 +45,23 @@ export interface ExpressionModel {
   readonly classNames: readonly string[];
   /** Input shape, normalisation and evaluation crop, as evaluation uses them. */
   readonly layout: InputLayout;
+  /**
+   * The test-time augmentation `classify` uses when not told: the one the model's recipe named
+   * for its final test (its card's `recipe.tta`; "flip" for the shipped default model), else
+   * "none". It comes from the training command, not from comparing test scores.
+   */
+  readonly defaultTta: TtaChoice;
   /** The underlying model, for callers who need tfjs directly. */
   readonly loaded: LoadedModel;
   /**
    * Class probabilities of each face (N×K, rows in `faces` order). Each face is a crop of any
-   * size, colour or grey; `tta` averages over test-time views as `fer eval --tta` does.
+   * size, colour or grey; `tta` (default `defaultTta`) averages over test-time views as
+   * `fer eval --tta` does.
    */
   classify(faces: readonly RgbaImage[], tta?: TtaChoice): Promise<Float32Array>;
   /**
    * Class probabilities (N×K) of dataset images as they are stored (e.g. FER2013's 48×48 grey
-   * bytes), exactly as `fer eval` computes them.
+   * bytes), exactly as `fer eval` computes them; `tta` as in `classify`.
    */
   classifyImages(images: LabeledImages, tta?: TtaChoice): Promise<Float32Array>;
   /** Frees the model's weights. */
@@ -72,16 +80,19 @@ export async function loadExpressionModel(
   const source = modelFolder(path);
   const loaded = await loadModel(source);
   const runConfig = await RunFolder.readConfigIfRun(path);
-  const classNames = classNamesOf(loaded, await cardFileOf(source));
+  const cardFile = await cardFileOf(source);
+  const classNames = classNamesOf(loaded, cardFile);
   const layout = savedModelLayout(loaded, runConfig);
+  const defaultTta = recipeTtaOf(layout, runConfig?.tta ?? recipeOf(cardFile ?? loaded.card)?.tta);
   return {
     name: loaded.name,
     source,
     classNames,
     layout,
+    defaultTta,
     loaded,
-    classify: (faces, tta = "none") => classifyFaces(loaded, layout, classNames, faces, tta),
-    classifyImages: (images, tta = "none") => classifyImages(loaded, layout, images, tta),
+    classify: (faces, tta = defaultTta) => classifyFaces(loaded, layout, classNames, faces, tta),
+    classifyImages: (images, tta = defaultTta) => classifyImages(loaded, layout, images, tta),
     dispose: () => loaded.dispose(),
   };
 }
@@ -124,6 +135,24 @@ function classNamesOf(loaded: LoadedModel, cardFile?: Record<string, unknown>): 
     return names;
   }
   return Array.from({ length: count }, (_, k) => `class ${k + 1}`);
+}
+
+function recipeOf(card: Record<string, unknown>): Record<string, unknown> | undefined {
+  const recipe = card.recipe;
+  return typeof recipe === "object" && recipe !== null
+    ? recipe as Record<string, unknown>
+    : undefined;
+}
+
+/** The recipe's TTA when it is one this model can use (ten-crop needs crop training), else none. */
+function recipeTtaOf(layout: InputLayout, tta: unknown): TtaChoice {
+  if (!TTA_CHOICES.includes(tta as TtaChoice)) return "none";
+  try {
+    checkTtaFits(layout, tta as TtaChoice);
+  } catch {
+    return "none";
+  }
+  return tta as TtaChoice;
 }
 
 function classifyFaces(

@@ -17,7 +17,10 @@ export interface PredictOptions extends DetectOptions, CropFraming {
   readonly aligned?: boolean;
   /** The detector to use; default the one `detectFaces` shares. */
   readonly detector?: FaceDetector;
-  /** Test-time augmentation of each face crop, as `fer eval --tta`. Default "none". */
+  /**
+   * Test-time augmentation of each face crop, as `fer eval --tta`. Default: the model's
+   * `defaultTta` (flip for the shipped default model).
+   */
   readonly tta?: TtaChoice;
   /** Names the image in errors when `image` is bytes or pixels. */
   readonly name?: string;

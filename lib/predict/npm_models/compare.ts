@@ -14,6 +14,7 @@ import {
 } from "../../data/mod.ts";
 import { FerError } from "../../errors.ts";
 import { type EvaluationMetrics, evaluationMetrics } from "../../metrics/mod.ts";
+import type { TtaChoice } from "../../train/config.ts";
 import { loadExpressionModel } from "../expression_model.ts";
 import { reorderClasses } from "./class_order.ts";
 import { loadFaceApiExpression } from "./faceapi_expression.ts";
@@ -54,7 +55,10 @@ export interface Comparison {
 
 const BATCH = 64;
 
-/** Evaluates our model and every npm expression model on FER2013 PrivateTest. */
+/**
+ * Evaluates our model and every npm expression model on FER2013 PrivateTest, all without TTA, and
+ * ours also with its `defaultTta` (what `fer predict` serves) when that is not "none".
+ */
 export async function compareExpressionModels(
   options: ExpressionComparisonOptions,
 ): Promise<Comparison> {
@@ -63,28 +67,33 @@ export async function compareExpressionModels(
   try {
     const images = await privateTest(ours.classNames, options);
     log(`FER2013 PrivateTest: ${images.count} images, classes ${ours.classNames.join(", ")}`);
-    const score = (probabilities: Float32Array) =>
+    const score = (probabilities: Float32Array, tta: TtaChoice = "none") =>
       evaluationMetrics({
         dataset: "fer2013",
         split: "PrivateTest",
-        tta: "none",
+        tta,
         classes: ours.classNames,
         yTrue: images.labels,
         probabilities,
       });
     const rows: ComparisonRow[] = [];
-    const oursTimed = await timed(
-      images.count,
-      (indices) => ours.classifyImages(subset(images, indices)),
-    );
-    rows.push({
-      name: `ours: ${ours.name}`,
-      source: relative(Deno.cwd(), ours.source) || ours.source,
-      input: `${ours.layout.inputShape.join("×")}, normalisation ${ours.layout.normalization.kind}`,
-      metrics: score(oursTimed.probabilities),
-      msPerFace: oursTimed.msPerFace,
-    });
-    log(`${rows[0].name}: accuracy ${rows[0].metrics.accuracy.toFixed(4)}`);
+    // Ours without TTA, like the npm models; then with the TTA predict uses by default, if any.
+    for (const tta of new Set<TtaChoice>(["none", ours.defaultTta])) {
+      const oursTimed = await timed(
+        images.count,
+        (indices) => ours.classifyImages(subset(images, indices), tta),
+      );
+      rows.push({
+        name: `ours: ${ours.name}${tta === "none" ? "" : ` + ${tta} TTA`}`,
+        source: relative(Deno.cwd(), ours.source) || ours.source,
+        input: `${
+          ours.layout.inputShape.join("×")
+        }, normalisation ${ours.layout.normalization.kind}`,
+        metrics: score(oursTimed.probabilities, tta),
+        msPerFace: oursTimed.msPerFace,
+      });
+      log(`${rows.at(-1)!.name}: accuracy ${rows.at(-1)!.metrics.accuracy.toFixed(4)}`);
+    }
     for (const load of [loadFaceApiExpression, loadHumanEmotion]) {
       const other: NpmExpressionModel = await load();
       try {
