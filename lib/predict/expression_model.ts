@@ -10,13 +10,13 @@ import { FER2013_SIZE, type LabeledImages, toPixels } from "../data/mod.ts";
 import { FerError } from "../errors.ts";
 import { type LoadedModel, loadModel } from "../models/mod.ts";
 import { readJsonFile } from "../models/file_io.ts";
-import { TTA_CHOICES, type TtaChoice } from "../train/config.ts";
+import type { TtaChoice } from "../train/config.ts";
 import {
-  checkTtaFits,
   ImageBatcher,
   type InputLayout,
   predictProbabilities,
   savedModelLayout,
+  savedModelTta,
 } from "../train/pipeline.ts";
 import { modelFolder } from "../train/run.ts";
 import { RunFolder } from "../train/run_folder.ts";
@@ -47,8 +47,7 @@ export interface ExpressionModel {
   readonly layout: InputLayout;
   /**
    * The test-time augmentation `classify` uses when not told: the one the model's recipe named
-   * for its final test (its card's `recipe.tta`; "flip" for the shipped default model), else
-   * "none". It comes from the training command, not from comparing test scores.
+   * (flip for the shipped default model), else "none"; see savedModelTta.
    */
   readonly defaultTta: TtaChoice;
   /** The underlying model, for callers who need tfjs directly. */
@@ -80,10 +79,9 @@ export async function loadExpressionModel(
   const source = modelFolder(path);
   const loaded = await loadModel(source);
   const runConfig = await RunFolder.readConfigIfRun(path);
-  const cardFile = await cardFileOf(source);
-  const classNames = classNamesOf(loaded, cardFile);
+  const classNames = classNamesOf(loaded, await cardFileOf(source));
   const layout = savedModelLayout(loaded, runConfig);
-  const defaultTta = recipeTtaOf(layout, runConfig?.tta ?? recipeOf(cardFile ?? loaded.card)?.tta);
+  const defaultTta = savedModelTta(loaded, runConfig);
   return {
     name: loaded.name,
     source,
@@ -135,24 +133,6 @@ function classNamesOf(loaded: LoadedModel, cardFile?: Record<string, unknown>): 
     return names;
   }
   return Array.from({ length: count }, (_, k) => `class ${k + 1}`);
-}
-
-function recipeOf(card: Record<string, unknown>): Record<string, unknown> | undefined {
-  const recipe = card.recipe;
-  return typeof recipe === "object" && recipe !== null
-    ? recipe as Record<string, unknown>
-    : undefined;
-}
-
-/** The recipe's TTA when it is one this model can use (ten-crop needs crop training), else none. */
-function recipeTtaOf(layout: InputLayout, tta: unknown): TtaChoice {
-  if (!TTA_CHOICES.includes(tta as TtaChoice)) return "none";
-  try {
-    checkTtaFits(layout, tta as TtaChoice);
-  } catch {
-    return "none";
-  }
-  return tta as TtaChoice;
 }
 
 function classifyFaces(

@@ -28,7 +28,7 @@ import {
 import { UsageError } from "../errors.ts";
 import type { LoadedModel } from "../models/mod.ts";
 import type { Random } from "../random.ts";
-import type { DataConfig, RunConfig, TtaChoice } from "./config.ts";
+import { type DataConfig, type RunConfig, TTA_CHOICES, type TtaChoice } from "./config.ts";
 import { type Batcher, predictInBatches } from "./trainer.ts";
 
 /** The splits a run uses, with lines describing them for the log. */
@@ -115,8 +115,13 @@ function evaluationCrop(layout: Pick<InputLayout, "crop">) {
 }
 
 /** Ten-crop TTA cuts crops of the training crop's size, so a model trained on whole images has none. */
+function ttaFits(layout: Pick<InputLayout, "crop">, tta: TtaChoice): boolean {
+  return tta !== "tencrop" || evaluationCrop(layout) !== undefined;
+}
+
+/** UsageError unless `tta` fits the model (see ttaFits). */
 export function checkTtaFits(layout: Pick<InputLayout, "crop">, tta: TtaChoice): void {
-  if (tta === "tencrop" && evaluationCrop(layout) === undefined) {
+  if (!ttaFits(layout, tta)) {
     throw new UsageError(
       "--tta tencrop needs a model trained on fixed-size crops (a run with augment.crop); " +
         "this one sees whole images: use --tta flip",
@@ -130,13 +135,31 @@ export function checkTtaFits(layout: Pick<InputLayout, "crop">, tta: TtaChoice):
  * shipped default model), from the recipe in its card.
  */
 export function savedModelLayout(model: LoadedModel, config?: RunConfig): InputLayout {
-  const recipe = model.card.recipe as Partial<RunConfig> | undefined;
   const [height, width, channels] = model.config.inputShape;
   return {
     inputShape: [height, width, channels],
     normalization: model.config.normalization,
-    crop: (config ?? recipe)?.augment?.crop,
+    crop: savedRecipe(model, config)?.augment?.crop,
   };
+}
+
+/**
+ * The test-time augmentation a saved model's recipe named for its final test (flip for the
+ * shipped default model), when it fits the model; else "none". It comes from the training
+ * command, not from comparing test scores.
+ */
+export function savedModelTta(model: LoadedModel, config?: RunConfig): TtaChoice {
+  const recipe = savedRecipe(model, config);
+  const tta = recipe?.tta;
+  return tta !== undefined && TTA_CHOICES.includes(tta) &&
+      ttaFits({ crop: recipe?.augment?.crop }, tta)
+    ? tta
+    : "none";
+}
+
+/** The run's config, else the recipe in the model's card (a model folder travels without one). */
+function savedRecipe(model: LoadedModel, config?: RunConfig): Partial<RunConfig> | undefined {
+  return config ?? model.card.recipe as Partial<RunConfig> | undefined;
 }
 
 /** Turns a split's bytes into batches for one model, augmenting when training. */

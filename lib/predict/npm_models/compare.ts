@@ -77,22 +77,24 @@ export async function compareExpressionModels(
         probabilities,
       });
     const rows: ComparisonRow[] = [];
+    const source = relative(Deno.cwd(), ours.source) || ours.source;
+    const input = `${ours.layout.inputShape.join("×")}, normalisation ` +
+      ours.layout.normalization.kind;
     // Ours without TTA, like the npm models; then with the TTA predict uses by default, if any.
     for (const tta of new Set<TtaChoice>(["none", ours.defaultTta])) {
       const oursTimed = await timed(
         images.count,
         (indices) => ours.classifyImages(subset(images, indices), tta),
       );
-      rows.push({
+      const row = {
         name: `ours: ${ours.name}${tta === "none" ? "" : ` + ${tta} TTA`}`,
-        source: relative(Deno.cwd(), ours.source) || ours.source,
-        input: `${
-          ours.layout.inputShape.join("×")
-        }, normalisation ${ours.layout.normalization.kind}`,
+        source,
+        input,
         metrics: score(oursTimed.probabilities, tta),
         msPerFace: oursTimed.msPerFace,
-      });
-      log(`${rows.at(-1)!.name}: accuracy ${rows.at(-1)!.metrics.accuracy.toFixed(4)}`);
+      };
+      rows.push(row);
+      log(`${row.name}: accuracy ${row.metrics.accuracy.toFixed(4)}`);
     }
     for (const load of [loadFaceApiExpression, loadHumanEmotion]) {
       const other: NpmExpressionModel = await load();
