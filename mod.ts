@@ -14,6 +14,7 @@
  */
 export { DataError, FerError, UsageError } from "./lib/errors.ts";
 export { Random, routeMathRandom } from "./lib/random.ts";
+export * from "./lib/backend/mod.ts";
 export * from "./lib/data/mod.ts";
 export * from "./lib/models/mod.ts";
 export * from "./lib/augment/mod.ts";

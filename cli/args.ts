@@ -16,6 +16,9 @@ export interface OptionSpec {
   readonly short?: string;
   /** Shown in help instead of the type, e.g. "DIR" or "N". */
   readonly placeholder?: string;
+  /** Bounds of a number or integer value, inclusive. */
+  readonly min?: number;
+  readonly max?: number;
 }
 
 export type OptionSpecs = Record<string, OptionSpec>;
@@ -130,6 +133,14 @@ function convert(name: string, spec: OptionSpec, raw: string | boolean): string 
     if (spec.type === "integer" && !Number.isInteger(value)) {
       throw new UsageError(`--${name} expects an integer, got '${text}'`);
     }
+    if (value < (spec.min ?? -Infinity) || value > (spec.max ?? Infinity)) {
+      const range = spec.max === undefined
+        ? `at least ${spec.min}`
+        : spec.min === undefined
+        ? `at most ${spec.max}`
+        : `between ${spec.min} and ${spec.max}`;
+      throw new UsageError(`--${name} must be ${range}, got ${text}`);
+    }
     return value;
   }
   return text;
@@ -161,7 +172,8 @@ export function parseCommandLine<O extends OptionSpecs>(
         `unknown option '${unknown[1]}' for '${where}'. Valid options: ${valid.join(", ")}`,
       );
     }
-    throw new UsageError(`${where}: ${message.split("\n")[0]}`);
+    // parseArgs explains over several lines (a negative number needs --epochs=-1, say).
+    throw new UsageError(`${where}: ${message.split("\n").join(" ")}`);
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   const help = values.help === true;

@@ -13,6 +13,15 @@ export const fer: CommandGroup = {
   subcommands: commands,
 };
 
+/** File-system errors from a path the user gave (an --out that is a file, say): no stack trace. */
+const FILE_SYSTEM_ERRORS = [
+  Deno.errors.AlreadyExists,
+  Deno.errors.NotADirectory,
+  Deno.errors.IsADirectory,
+  Deno.errors.PermissionDenied,
+  Deno.errors.NotFound,
+];
+
 /** Runs the CLI with `argv` and returns the exit status instead of exiting (tests call this). */
 export async function main(argv: string[]): Promise<number> {
   // Production mode skips tfjs' debug checks and its "install tfjs-node" advice, which does not
@@ -24,6 +33,11 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof FerError) {
       console.error(`error: ${error.message}`);
       return error instanceof UsageError ? 2 : 1;
+    }
+    if (FILE_SYSTEM_ERRORS.some((kind) => error instanceof kind)) {
+      // Deno's message names the path and the call ("File exists (os error 17): mkdir 'out'").
+      console.error(`error: ${(error as Error).message}`);
+      return 1;
     }
     throw error;
   }

@@ -4,7 +4,7 @@
  * mean 0.4907 and std 0.2099; ResNet50, VGG11 and a self-built net, each under Adam, SGD and
  * SGD-Nesterov, with ReduceLROnPlateau and early stopping (patience 8).
  */
-import type { DataConfig } from "../lib/train/mod.ts";
+import type { DataConfig, SplitSizes } from "../lib/train/mod.ts";
 import {
   adam,
   earlyStopped,
@@ -34,6 +34,7 @@ const DATA: DataConfig = {
  * before splitting; the quick budget's 400 per split come from all.
  */
 const PAPER_SPLIT = [11020, 3672, 3677];
+const PAPER_NEAR_DUPLICATES = 794;
 
 function paperData(): DataConfig {
   const total = PAPER_SPLIT.reduce((a, b) => a + b, 0);
@@ -55,6 +56,35 @@ function modelOptions(model: string, budget: Budget): Record<string, unknown> {
   if (model === "adebo-selfbuilt") return {};
   if (budget === "paper") return { inputShape: [224, 224, 3] };
   return model === "resnet50" ? { stem: "imagenet" } : {};
+}
+
+const count = (n: number | undefined) => n === undefined ? "–" : n.toLocaleString("en-US");
+const sizes = (counts: readonly (number | undefined)[]) => counts.map(count).join(" / ");
+const splitSizes = (s: SplitSizes) => sizes([s.train, s.val, s.test]);
+
+/** The data steps beside the paper's: all nine runs share one data pipeline, so any run's counts. */
+function dataTable(outcomes: readonly RunOutcome[], budget: Budget): string[] {
+  const counts = outcomes.find(({ result }) => result.data)?.result.data;
+  if (!counts) return [];
+  const rows = [
+    [
+      "near-duplicates removed (similarity ≥ 0.95)",
+      count(counts.nearDuplicatesDropped),
+      count(PAPER_NEAR_DUPLICATES),
+    ],
+    ["train / val / test", splitSizes(counts.splits), sizes(PAPER_SPLIT)],
+  ];
+  if (budget === "quick") {
+    rows.push(["images used per split (quick budget)", splitSizes(counts.used), "–"]);
+  }
+  return [
+    "Data: FER2013's happy, neutral and sad images, near-duplicates removed, then a stratified " +
+    "split. The paper's splits add up to fewer images than its de-duplication leaves: the paper " +
+    "budget samples its total before splitting, the quick budget splits all of them.",
+    "",
+    markdownTable(["step", "ours", "paper"], rows),
+    "",
+  ];
 }
 
 /** The paper shows confusion matrices and ROC curves of its best two runs: chosen on validation. */
@@ -94,7 +124,7 @@ export const adeboFer3: Experiment = {
     );
   },
   reportedRuns: bestTwo,
-  report(outcomes, _budget, context) {
+  report(outcomes, budget, context) {
     const table1 = outcomes.map(({ run, result }) => [
       run.key,
       String(result.fit.bestEpoch + 1),
@@ -117,6 +147,7 @@ export const adeboFer3: Experiment = {
       ];
     });
     return [
+      ...dataTable(outcomes, budget),
       "Table I (model selection on the validation part): best epoch and best validation accuracy.",
       "ResNet50 starts from random weights here (the paper's was ImageNet-pretrained; see",
       "docs/WEIGHTS.md to convert pretrained weights). Paper numbers are not transcribed here.",

@@ -5,8 +5,9 @@
  */
 import { existsSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
+import { ensureBackend } from "../lib/backend/mod.ts";
 import { FerError } from "../lib/errors.ts";
-import { ensureReportBackend, writeFigureFiles, writeReport } from "../lib/report/mod.ts";
+import { writeFigureFiles, writeReport } from "../lib/report/mod.ts";
 import {
   type BackendChoice,
   dataRecipe,
@@ -17,6 +18,7 @@ import {
   RunFolder,
   type RunResult,
   trainRun,
+  valueChanges,
 } from "../lib/train/mod.ts";
 import type { Budget, Experiment, ExperimentRun, ReportContext, RunOutcome } from "./types.ts";
 
@@ -101,21 +103,7 @@ export function configChanges(saved: RunConfig, wanted: RunConfig): string[] {
       backend: undefined,
       data: dataRecipe(config.data),
     }));
-  const isRecord = (value: unknown): value is Record<string, unknown> =>
-    typeof value === "object" && value !== null && !Array.isArray(value);
-  const show = (value: unknown) => JSON.stringify(value) ?? "unset";
-  const changes: string[] = [];
-  const compare = (a: unknown, b: unknown, path: string) => {
-    if (isRecord(a) && isRecord(b)) {
-      for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-        compare(a[key], b[key], path ? `${path}.${key}` : key);
-      }
-    } else if (show(a) !== show(b)) {
-      changes.push(`${path}: ${show(a)} → ${show(b)}`);
-    }
-  };
-  compare(recipe(saved), recipe(wanted), "");
-  return changes;
+  return valueChanges(recipe(saved), recipe(wanted));
 }
 
 /**
@@ -235,7 +223,7 @@ export async function runExperiment(
   const dir = join(options.root ?? "runs/experiments", `${experiment.name}-${options.budget}`);
   const runs = experiment.runs(options.budget);
   checkInitFromRuns(runs);
-  await Deno.mkdir(dir, { recursive: true });
+  if (!options.reportOnly) await Deno.mkdir(dir, { recursive: true });
   const outcomes: RunOutcome[] = [];
   const diverged = new Map<string, string>();
   const notStarted: string[] = [];
@@ -281,6 +269,14 @@ export async function runExperiment(
     }
     outcomes.push({ run, result });
   }
+  if (outcomes.length === 0 && diverged.size === 0) {
+    // A wrong --out or a fresh clone with --report-only: keep the section that is there.
+    throw new FerError(
+      `no run of ${experiment.name} (${options.budget} budget) has finished in ${dir}: nothing ` +
+        "to report" +
+        (options.reproductionDoc ? `; ${options.reproductionDoc} is left as it was` : ""),
+    );
+  }
   const finished = new Set(outcomes.map(({ run }) => run.key));
   for (const key of experiment.reportedRuns?.(outcomes) ?? []) {
     const runDir = join(dir, key);
@@ -292,7 +288,7 @@ export async function runExperiment(
   }
   // Reports may build models (to count MACs), so a backend must run even when every run was
   // finished before and nothing trained this time.
-  await ensureReportBackend(options.backend);
+  await ensureBackend(options.backend);
   await writeSections(experiment, options, dir, outcomes, {
     diverged,
     notStarted,

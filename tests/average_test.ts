@@ -187,7 +187,9 @@ Deno.test("average refuses a lone run, runs of different models, a used folder, 
     }
     await assert.rejects(
       averageRuns([run.dir, other], quiet),
-      new RegExp(`${other} cannot be averaged with ${run.dir}.*liu-cnn5.*chen-ckplus`),
+      new RegExp(
+        `${other} cannot be averaged with ${run.dir}: .*\\(model\\.name: "chen-ckplus" → "liu-cnn5";`,
+      ),
     );
 
     const used = join(dir, "used");

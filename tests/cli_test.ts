@@ -11,6 +11,7 @@ const demo = defineCommand({
   options: {
     epochs: { type: "integer", default: 3, description: "Epochs to train" },
     lr: { type: "number", description: "Learning rate" },
+    batch: { type: "integer", min: 1, max: 512, description: "Batch size" },
     backend: { type: "string", choices: ["cpu", "wasm"], default: "wasm", description: "Backend" },
     quiet: { type: "boolean", description: "Print less" },
   },
@@ -41,6 +42,12 @@ Deno.test("a bad choice or number is a usage error naming the valid choices", ()
   );
   assert.throws(() => parseCommandLine(demo, ["x", "--epochs", "2.5"]), /expects an integer/);
   assert.throws(() => parseCommandLine(demo, ["x", "--lr", "fast"]), /expects a number/);
+  assert.throws(
+    () => parseCommandLine(demo, ["x", "--batch", "0"]),
+    /--batch must be between 1 and 512, got 0/,
+  );
+  // parseArgs' whole explanation of a value that starts with a dash, not its first line only.
+  assert.throws(() => parseCommandLine(demo, ["x", "--epochs", "-1"]), /use '--epochs=-XYZ'/);
 });
 
 Deno.test("missing and extra positionals are usage errors", () => {

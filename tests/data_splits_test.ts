@@ -9,6 +9,7 @@ import {
   protocolSplits,
   renameClasses,
   selectClasses,
+  stratifiedSample,
   stratifiedSplit,
   stratifiedSplitIndices,
   subset,
@@ -98,6 +99,20 @@ Deno.test("stratified splits keep class proportions, cover everything once, and 
   assert.deepEqual(indices[0], [...indices[0]].sort((a, b) => a - b));
 });
 
+Deno.test("a stratified sample never exceeds its count, though per-class rounding would", () => {
+  const ds = dataset();
+  let overshoots = 0;
+  for (let count = 1; count < 100; count++) {
+    const [rounded] = stratifiedSplitIndices(ds, [count / 100, 1 - count / 100], 3);
+    if (rounded.length > count) overshoots++;
+    const sample = stratifiedSample(ds, count, 3);
+    assert.ok(sample.count <= count && sample.count >= count - 4, `count ${count}`);
+    assert.deepEqual(origins(stratifiedSample(ds, count, 3)), origins(sample));
+  }
+  assert.ok(overshoots > 0, "no count exercised the trim");
+  assert.equal(stratifiedSample(ds, 500, 3), ds);
+});
+
 Deno.test("apportion gives whole counts that sum to n, leftovers to the largest remainders", () => {
   assert.deepEqual(apportion(10, [0.81, 0.09, 0.1]), [8, 1, 1]);
   assert.deepEqual(apportion(7, [0.5, 0.5]), [4, 3]);
@@ -161,7 +176,7 @@ Deno.test("selectClasses keeps chosen classes relabelled in the given order", ()
   ]);
   assert.throws(
     () => selectClasses(ds, ["happy", "joy"]),
-    /unknown class.*'joy'.*angry, happy, neutral, sad/,
+    /has no class 'joy'. Its classes: angry, happy, neutral, sad/,
   );
   assert.throws(() => selectClasses(ds, ["happy", "happy"]), /listed twice/);
 });
@@ -176,5 +191,5 @@ Deno.test("renameClasses renames and merges classes", () => {
     2,
     3,
   ]);
-  assert.throws(() => renameClasses(ds, { joy: "x" }), /unknown class/);
+  assert.throws(() => renameClasses(ds, { joy: "x" }), /has no class 'joy'/);
 });

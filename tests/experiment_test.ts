@@ -7,6 +7,7 @@ import { countMacs, createModel, formatMacs, readModelCard } from "../lib/models
 import { historyCsv, parseHistoryCsv } from "../lib/train/mod.ts";
 import type { EpochLogs, RunResult } from "../lib/train/mod.ts";
 import { EXPERIMENTS, getExperiment, runExperiment } from "../experiments/mod.ts";
+import { adeboFer3 } from "../experiments/adebo_fer3.ts";
 import { mobileFer3 } from "../experiments/mobile_fer3.ts";
 import { mondalFer7 } from "../experiments/mondal_fer7.ts";
 import {
@@ -77,6 +78,11 @@ Deno.test("an experiment runs, skips finished runs when repeated, and writes its
     const again = await runExperiment(tiny, options);
     assert.ok(lines.some((l) => /already finished/.test(l)));
     assert.equal(again[0].result.metrics!.accuracy, accuracy);
+    // The data counts travel with the run folder (data.json), so a repeat reports them too.
+    const counts = again[0].result.data!;
+    assert.equal(counts.loaded, 140);
+    assert.deepEqual([counts.splits.train, counts.splits.val, counts.splits.test], [84, 28, 28]);
+    assert.deepEqual(counts.used, first[0].result.data!.used);
     const doc = await Deno.readTextFile(`${dir}/REPRODUCTION.md`);
     assert.equal(doc.match(/<!-- experiment:tiny:quick -->/g)?.length, 1);
     assert.match(doc, new RegExp(`accuracy ${accuracy.toFixed(4)}`));
@@ -213,6 +219,18 @@ Deno.test("a time limit cuts an experiment short, says so, and the same command 
     const same = await runExperiment(tiny, { ...quiet(dir, lines), reportOnly: true });
     assert.deepEqual(same.map((o) => o.result.history.length), [1]);
     assert.ok(lines.some((l) => /--report-only: second not trained/.test(l)));
+    // ...and where no run has finished (a mistyped root), refuses, leaving the doc as it was.
+    const doc = join(dir, "REPRODUCTION.md");
+    await Deno.writeTextFile(doc, "kept\n");
+    await assert.rejects(
+      runExperiment(tiny, {
+        ...quiet(join(dir, "typo"), lines),
+        reportOnly: true,
+        reproductionDoc: doc,
+      }),
+      /no run of tiny \(quick budget\) has finished in .*typo\/tiny-quick: nothing to report; .*REPRODUCTION\.md is left as it was/,
+    );
+    assert.equal(await Deno.readTextFile(doc), "kept\n");
 
     const done = await runExperiment(tiny, quiet(dir, lines));
     assert.deepEqual(done.map((o) => o.result.history.length), [2, 2]);
@@ -365,6 +383,39 @@ Deno.test("mobile-fer3 report: Table 2 at the run's input size, the sweep with N
   for (const label of ["1e-3", "1e-5", "Validation accuracy", "Validation loss"]) {
     assert.ok(figures[0].svg.includes(label), label);
   }
+});
+
+Deno.test("adebo-fer3 report: its de-duplication and split sizes beside the paper's", () => {
+  const runs = adeboFer3.runs("quick");
+  const data = {
+    loaded: 35887,
+    nearDuplicatesDropped: 861,
+    splits: { train: 12242, val: 4081, test: 4080 },
+    used: { train: 400, val: 400, test: 400 },
+  };
+  const outcomes = runs.map((run) => ({
+    run,
+    result: { ...fakeResult(6, [{ val_accuracy: 0.5 }], ["happy", "neutral", "sad"]), data },
+  }));
+  const report = adeboFer3.report(outcomes, "quick", {
+    link: (path) => `LINK/${path}`,
+    diverged: new Map(),
+  });
+  assert.match(report, /\| near-duplicates removed \(similarity ≥ 0\.95\) \| 861 \| 794 \|/);
+  assert.match(
+    report,
+    /\| train \/ val \/ test \| 12,242 \/ 4,081 \/ 4,080 \| 11,020 \/ 3,672 \/ 3,677 \|/,
+  );
+  assert.match(report, /\| images used per split \(quick budget\) \| 400 \/ 400 \/ 400 \| – \|/);
+  // A run folder from before data.json: the report leaves the table out rather than guess.
+  const older = outcomes.map(({ run, result }) => ({
+    run,
+    result: { ...result, data: undefined },
+  }));
+  assert.doesNotMatch(
+    adeboFer3.report(older, "quick", { link: (p) => p, diverged: new Map() }),
+    /near-duplicates removed/,
+  );
 });
 
 Deno.test("mondal-fer7 report: epochs run of scheduled, last-epoch numbers, one curves figure per model", async () => {

@@ -142,6 +142,16 @@ Deno.test("no face, an unreadable file and a missing path are each reported plai
     const missing = await fer("predict", `${dir}/nowhere.png`, "--model", model);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /nowhere\.png: cannot read/);
+
+    // --out in the images' own folder would replace them with their annotated copies.
+    const before = await Deno.readFile(`${dir}/empty.png`);
+    const inPlace = await fer("predict", dir, "--model", model, "--out", dir, "--aligned");
+    assert.equal(inPlace.code, 1);
+    assert.match(
+      inPlace.stderr,
+      /--out .* would overwrite the input image .*\.(png|jpg) with its annotated copy/,
+    );
+    assert.deepEqual(await Deno.readFile(`${dir}/empty.png`), before);
   });
 });
 
@@ -298,6 +308,30 @@ Deno.test("`fer predict` without --model uses the shipped default model", async 
     const result = JSON.parse(run.stdout);
     assert.match(result.model.source, /models\/default$/);
     assert.equal(result.images[0].faces.length, 2);
+  });
+});
+
+Deno.test("the README's predict-from-a-program example runs as written", async () => {
+  const ckRoot = realData("ckplus48");
+  if (!ckRoot) return;
+  const readme = await Deno.readTextFile(`${ROOT}/README.md`);
+  const example = readme.match(/From a program:\n\n```ts\n([\s\S]*?)```/)?.[1] ?? "";
+  assert.match(example, /loadExpressionModel/, "README lost its predict example");
+  await withTempDir(async (dir) => {
+    await Deno.writeFile(`${dir}/scene.png`, await scene(ckRoot));
+    // Nothing sets up a backend first: the library must, as a program calling it would expect.
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", example.replace('"photo.jpg"', JSON.stringify(`${dir}/scene.png`))],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const out = new TextDecoder().decode(stdout);
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    assert.equal(
+      out.match(/(angry|disgust|fear|happy|sad|surprise|neutral) 0\.\d+ 0\.\d+/g)?.length,
+      2,
+    );
   });
 });
 

@@ -88,6 +88,72 @@ Deno.test("fer train writes a complete run folder and fer eval reproduces its te
     assert.equal(again.split, "PrivateTest");
     assert.equal(again.accuracy, metrics.accuracy);
     assert.deepEqual(again.confusionMatrix, metrics.confusionMatrix);
+
+    // A second train into the finished run's folder is refused, and the run stays as it was.
+    const metricsText = await Deno.readTextFile(`${run}/metrics.json`);
+    const configText = await Deno.readTextFile(`${run}/config.json`);
+    const twice = await captureStdout(() => main(trainArgs(csv, run)));
+    assert.equal(twice.code, 1);
+    assert.match(
+      twice.err,
+      /--out .*run is not empty \(a run is there: 'fer train --resume .*run' continues it\)/,
+    );
+    // So is one whose --init-from names no model, though it gets past the folder check.
+    const other = `${dir}/other`;
+    const badInit = await captureStdout(() =>
+      main(trainArgs(csv, other, "--init-from", `${dir}/nowhere`))
+    );
+    assert.equal(badInit.code, 1);
+    assert.match(badInit.err, /nowhere is neither a model folder nor a run folder/);
+    assert.equal(await Deno.stat(other).catch(() => null), null);
+    assert.equal(await Deno.readTextFile(`${run}/metrics.json`), metricsText);
+    assert.equal(await Deno.readTextFile(`${run}/config.json`), configText);
+  });
+});
+
+Deno.test("out-of-range settings name the option and the config key; nothing is written", async () => {
+  await withTempDir(async (dir) => {
+    const csv = await tinyFer2013(dir);
+    const out = `${dir}/run`;
+    const cases: [string[], RegExp][] = [
+      [["--epochs", "0"], /--epochs \(schedule\.epochs\) must be an integer ≥ 1, got 0/],
+      [["--lr=-1"], /--lr \(optimizer\.lr\) must be a number > 0, got -1/],
+      [["--batch-size", "0"], /--batch-size \(schedule\.batchSize\) must be an integer ≥ 1/],
+      [["--limit", "0"], /--limit \(data\.limit\) must be an integer ≥ 1, got 0/],
+      [["--label-smoothing", "5"], /--label-smoothing .* must be a number in \[0, 1\), got 5/],
+      [["--epochs", "-1"], /use '--epochs=-XYZ'/],
+    ];
+    for (const [extra, message] of cases) {
+      const result = await captureStdout(() => main([...trainArgs(csv, out), ...extra]));
+      assert.equal(result.code, 2, extra.join(" "));
+      assert.match(result.err, message);
+    }
+    // A --config file holds only what it changes; a config that is not an object is refused.
+    await Deno.writeTextFile(`${dir}/bad.json`, "[]");
+    const notObject = await captureStdout(() =>
+      main([...trainArgs(csv, out), "--config", `${dir}/bad.json`])
+    );
+    assert.equal(notObject.code, 1);
+    assert.match(notObject.err, /--config .*bad\.json: expected a JSON object/);
+    await Deno.writeTextFile(`${dir}/part.json`, JSON.stringify({ schedule: { epochs: 0 } }));
+    const partial = await captureStdout(() =>
+      main(["train", "mondal-shallow", "--data", csv, "--out", out, "--config", `${dir}/part.json`])
+    );
+    assert.equal(partial.code, 2);
+    assert.match(partial.err, /schedule\.epochs\) must be an integer ≥ 1, got 0/);
+    assert.equal(await Deno.stat(out).catch(() => null), null);
+
+    // FER2013's Usage names mean nothing for a run split another way.
+    const stratified = await captureStdout(() =>
+      main([...trainArgs(csv, out, "--split", "0.6,0.2,0.2", "--no-report"), "--epochs", "1"])
+    );
+    assert.equal(stratified.code, 0, stratified.err);
+    const wrongSplit = await captureStdout(() => main(["eval", out, "--split", "PrivateTest"]));
+    assert.equal(wrongSplit.code, 2);
+    assert.match(
+      wrongSplit.err,
+      /--split PrivateTest names a part of FER2013's official split, .* use train, val or test/,
+    );
   });
 });
 

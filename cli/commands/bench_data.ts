@@ -38,7 +38,12 @@ export const benchDataCommand = defineCommand({
       placeholder: "DIR",
       description: `Data folder (default: $${DATA_DIR_VARIABLE})`,
     },
-    repeat: { type: "integer", default: 3, description: "Runs per step; the median is reported" },
+    repeat: {
+      type: "integer",
+      min: 1,
+      default: 3,
+      description: "Runs per step; the median is reported",
+    },
     "skip-dedupe": {
       type: "boolean",
       description: "Skip timing the near-duplicate search (happy/neutral/sad, similarity 0.95)",

@@ -27,6 +27,7 @@ export const benchExpressionCommand = defineCommand({
     },
     limit: {
       type: "integer",
+      min: 1,
       placeholder: "N",
       description: "At most N PrivateTest images, a stratified sample (default: all 3589)",
     },

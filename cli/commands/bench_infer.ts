@@ -117,8 +117,13 @@ export const benchInferCommand = defineCommand({
       placeholder: "N,N",
       description: "Batch sizes to time",
     },
-    repeat: { type: "integer", default: 20, description: "Timed calls per batch size (median)" },
-    warmup: { type: "integer", default: 3, description: "Untimed calls first" },
+    repeat: {
+      type: "integer",
+      min: 1,
+      default: 20,
+      description: "Timed calls per batch size (median)",
+    },
+    warmup: { type: "integer", min: 0, default: 3, description: "Untimed calls first" },
     json: { type: "boolean", description: "Print JSON instead of text" },
   },
   async run({ options }) {
@@ -178,6 +183,13 @@ export const benchInferCommand = defineCommand({
     console.log(`machine ${machine}; load average ${load.before} before, ${load.after} after`);
     console.log(`model   ${modelName} on ${backend.description}`);
     console.log(`        median of ${options.repeat} calls after ${options.warmup} warm-up calls`);
+    if (expression) {
+      console.log(
+        "        classify: crop, resize and normalise each face, then the network, without " +
+          `TTA (predict's default for this model is ${expression.defaultTta} TTA, which runs ` +
+          "the network once per view: 2 for flip, 10 for tencrop)",
+      );
+    }
     for (const r of results) {
       console.log(
         `${r.what.padEnd(8)} batch ${String(r.batch).padStart(3)}: ${r.msPerFace} ms/face ` +

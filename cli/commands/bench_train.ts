@@ -116,11 +116,17 @@ export const benchTrainCommand = defineCommand({
       default: "auto",
       description: "Compute backend",
     },
-    batch: { type: "integer", default: 64, description: "Images per step" },
-    steps: { type: "integer", default: 5, description: "Timed steps; the median is reported" },
-    warmup: { type: "integer", default: 2, description: "Untimed steps first" },
+    batch: { type: "integer", min: 1, default: 64, description: "Images per step" },
+    steps: {
+      type: "integer",
+      min: 1,
+      default: 5,
+      description: "Timed steps; the median is reported",
+    },
+    warmup: { type: "integer", min: 0, default: 2, description: "Untimed steps first" },
     "micro-batch": {
       type: "integer",
+      min: 1,
       placeholder: "N",
       description: "Accumulate gradients over chunks of N images (default: the chunk fer train " +
         "picks, which on wasm splits a batch whose activations would not fit the heap)",
@@ -132,6 +138,7 @@ export const benchTrainCommand = defineCommand({
     },
     threads: {
       type: "integer",
+      min: 1,
       placeholder: "N",
       description: "wasm and PyTorch threads (default: the number of cores)",
     },

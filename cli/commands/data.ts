@@ -155,10 +155,12 @@ const duplicates = defineCommand({
     ...loadOptions,
     threshold: {
       type: "number",
+      min: 0,
+      max: 1,
       default: 0.95,
       description: "Near-duplicate similarity, 1 - mean|a-b|/255 (1 = identical)",
     },
-    show: { type: "integer", default: 10, description: "Near-duplicate pairs to list" },
+    show: { type: "integer", min: 0, default: 10, description: "Near-duplicate pairs to list" },
   },
   async run({ options, positionals }) {
     const ds = await load(positionals[0], options);

@@ -31,10 +31,15 @@ export const evalCommand = defineCommand({
     },
     limit: {
       type: "integer",
+      min: 0,
       placeholder: "N",
       description: "At most N images (0: all; default: the run's)",
     },
-    "batch-size": { type: "integer", description: "Batch size (default: the run's, else 64)" },
+    "batch-size": {
+      type: "integer",
+      min: 1,
+      description: "Batch size (default: the run's, else 64)",
+    },
     backend: {
       type: "string",
       choices: BACKEND_CHOICES,

@@ -28,10 +28,15 @@ export const exportCommand = defineCommand({
       tta: options.tta,
       float16: options.float16,
     });
-    const test = exported.card.test as { split: string; accuracy: number };
+    type Score = { split: string; accuracy: number; tta: string };
+    const { test, testWithTta } = exported.card as { test: Score; testWithTta?: Score };
+    const withTta = testWithTta
+      ? `, ${testWithTta.accuracy.toFixed(4)} with ${testWithTta.tta} TTA`
+      : "";
     console.log(
-      `Wrote ${exported.dir} (${(exported.bytes / 2 ** 20).toFixed(1)} MiB): ` +
-        `${test.split} accuracy ${test.accuracy.toFixed(4)}; card.json says how to reproduce it`,
+      `Wrote ${exported.dir} (${(exported.bytes / 2 ** 20).toFixed(1)} MiB): ${test.split} ` +
+        `accuracy ${test.accuracy.toFixed(4)} without TTA${withTta}; card.json says how to ` +
+        "reproduce it",
     );
   },
 });

@@ -109,7 +109,7 @@ export const modelsCommand = defineCommand({
       placeholder: "HxWxC",
       description: "Input shape instead of each model's default, e.g. 224x224x3",
     },
-    classes: { type: "integer", placeholder: "N", description: "Number of classes" },
+    classes: { type: "integer", min: 1, placeholder: "N", description: "Number of classes" },
     weights: {
       type: "boolean",
       description: "With <name>: also list every weight's name and shape (docs/WEIGHTS.md)",

@@ -3,13 +3,14 @@
  * its faces found, cropped and classified; a folder run goes on past unreadable files and lists
  * them at the end (exit status 1 when any failed).
  */
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { defineCommand } from "../args.ts";
 import { FerError } from "../../lib/errors.ts";
 import { initBackend } from "../../lib/backend/mod.ts";
 import { BACKEND_CHOICES, TTA_CHOICES } from "../../lib/train/config.ts";
 import { checkTtaFits } from "../../lib/train/mod.ts";
 import {
+  annotatedFileName,
   annotateImage,
   DEFAULT_MARGIN,
   DEFAULT_MODEL,
@@ -23,6 +24,18 @@ import {
   predictionJson,
   readImage,
 } from "../../lib/predict/mod.ts";
+
+/** Refuses an --out folder where an annotated copy would replace one of the input images. */
+function checkOutKeepsInputs(out: string, files: readonly { path: string; relative: string }[]) {
+  for (const file of files) {
+    if (resolve(annotatedFileName(join(out, file.relative))) === resolve(file.path)) {
+      throw new FerError(
+        `--out ${out} would overwrite the input image ${file.path} with its annotated copy: ` +
+          "choose another folder (nothing was written)",
+      );
+    }
+  }
+}
 
 /** The `fer predict` command. */
 export const predictCommand = defineCommand({
@@ -50,17 +63,22 @@ export const predictCommand = defineCommand({
     },
     threshold: {
       type: "number",
+      min: 0,
+      max: 1,
       default: DEFAULT_SCORE_THRESHOLD,
       description: "Keep faces the detector scores at least this (0..1)",
     },
     tiles: {
       type: "integer",
+      min: 1,
       default: 1,
       placeholder: "N",
-      description: "Also search an N×N grid of tiles, for faces under 1/10 of the image (2 or 3)",
+      description:
+        "Also search an N×N grid of tiles, for faces under 1/10 of the image (try 2 or 3)",
     },
     margin: {
       type: "number",
+      min: 0,
       default: DEFAULT_MARGIN,
       description: "Crop the face box enlarged by this fraction (0.2: 1.2× its side)",
     },
@@ -89,16 +107,11 @@ export const predictCommand = defineCommand({
     "  fer predict fer2013-face.png --model runs/<run> --aligned",
   ].join("\n"),
   async run({ options, positionals }) {
-    if (options.threshold < 0 || options.threshold > 1) {
-      throw new FerError(`--threshold must be between 0 and 1, got ${options.threshold}`);
-    }
-    if (options.margin < 0) {
-      throw new FerError(`--margin must be at least 0, got ${options.margin}`);
-    }
     const files = await listImageFiles(positionals[0]);
     if (files.length === 0) {
       throw new FerError(`${positionals[0]}: no PNG, JPEG or BMP images in it`);
     }
+    if (options.out !== undefined) checkOutKeepsInputs(options.out, files);
     const backend = await initBackend(options.backend);
     console.error(`Backend: ${backend.description}`);
     const model = await loadExpressionModel(options.model);

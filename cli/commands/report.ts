@@ -23,12 +23,14 @@ export const reportCommand = defineCommand({
     "no-tsne": { type: "boolean", description: "Skip the t-SNE map of the test embeddings" },
     "tsne-points": {
       type: "integer",
+      min: 1,
       default: 800,
       placeholder: "N",
       description: "At most N test images in the t-SNE map (stratified sample)",
     },
     samples: {
       type: "integer",
+      min: 0,
       default: 8,
       placeholder: "N",
       description: "Sample images per class, and right/wrong predictions shown",
@@ -45,6 +47,7 @@ export const reportCommand = defineCommand({
     },
     image: {
       type: "integer",
+      min: 0,
       placeholder: "INDEX",
       description: "Test image (row of the test split) for the feature maps",
     },

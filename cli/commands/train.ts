@@ -1,6 +1,7 @@
 /** `fer train <model>`: a RunConfig from defaults, an optional --config file and the options. */
 import { defineCommand, type ParsedOptions } from "../args.ts";
 import { FerError, UsageError } from "../../lib/errors.ts";
+import { DATASETS } from "../../lib/data/mod.ts";
 import { getModelSpec } from "../../lib/models/mod.ts";
 import { MONITORS } from "../../lib/train/callbacks.ts";
 import {
@@ -9,6 +10,7 @@ import {
   type LrScheduleConfig,
   type RunConfig,
   TTA_CHOICES,
+  withDefaults,
 } from "../../lib/train/config.ts";
 import { OPTIMIZER_NAMES } from "../../lib/train/optimizers.ts";
 import { defaultProgressMode } from "../../lib/train/progress.ts";
@@ -45,8 +47,15 @@ const options = {
   },
   split: {
     type: "string",
-    placeholder: "official|0.8,0.1,0.1",
-    description: "Official Usage split, or stratified train,val,test fractions",
+    placeholder: "official|0.8,0.1,0.1|k-fold:K|group-k-fold:K",
+    description: "Official Usage split, stratified train,val,test fractions, or k-fold (by " +
+      "subject for group-k-fold) with --fold as validation (default: the dataset's usual " +
+      "protocol, as 'fer data list' shows)",
+  },
+  fold: {
+    type: "integer",
+    min: 0,
+    description: "With a k-fold split: the validation fold, 0..K-1 (default 0)",
   },
   limit: {
     type: "integer",
@@ -67,6 +76,7 @@ const options = {
   },
   "early-stopping": {
     type: "integer",
+    min: 0,
     placeholder: "PATIENCE",
     description: "Stop after this many epochs without improvement, 0 = never (default 8)",
   },
@@ -126,11 +136,28 @@ const options = {
 
 function parseSplit(text: string, seed: number): RunConfig["data"]["split"] {
   if (text === "official") return { kind: "official" };
+  const folds = text.match(/^(k-fold|group-k-fold):(\d+)$/);
+  if (folds) {
+    const k = Number(folds[2]);
+    if (k < 2) throw new UsageError(`--split ${text}: k-fold needs K ≥ 2`);
+    return { kind: folds[1] as "k-fold" | "group-k-fold", k, seed };
+  }
   const fractions = text.split(",").map(Number);
   if (fractions.length < 2 || fractions.length > 3 || fractions.some((f) => !(f >= 0))) {
-    throw new UsageError(`--split expects 'official' or fractions like 0.8,0.1,0.1, got '${text}'`);
+    throw new UsageError(
+      `--split expects 'official', fractions like 0.8,0.1,0.1, 'k-fold:5' or 'group-k-fold:10', ` +
+        `got '${text}'`,
+    );
   }
   return { kind: "stratified", fractions, seed };
+}
+
+/**
+ * The split of another dataset given by --data without --split: a registry dataset's usual
+ * protocol (CK+48 has no official split; papers use subject folds); a path keeps the base's.
+ */
+function defaultSplit(dataset: string, base: RunConfig["data"]["split"]) {
+  return DATASETS.find((d) => d.name === dataset.toLowerCase())?.defaultProtocol ?? base;
 }
 
 function scheduleFrom(
@@ -167,7 +194,12 @@ export function configFromOptions(base: RunConfig, o: ParsedOptions<typeof optio
       dataset: o.data ?? base.data.dataset,
       dataDir: o["data-dir"] ?? base.data.dataDir,
       classes: o.classes ? o.classes.split(",").map((c) => c.trim()) : base.data.classes,
-      split: o.split ? parseSplit(o.split, seed) : base.data.split,
+      split: o.split
+        ? parseSplit(o.split, seed)
+        : o.data && o.data !== base.data.dataset
+        ? defaultSplit(o.data, base.data.split)
+        : base.data.split,
+      fold: o.fold ?? base.data.fold,
       limit: o.limit ?? base.data.limit,
     },
     optimizer: {
@@ -204,12 +236,18 @@ async function report(runDir: string) {
   console.log(`Report: ${html}`);
 }
 
-async function readConfigFile(path: string): Promise<RunConfig> {
+/** A --config file: a RunConfig, or only the sections and settings it changes. */
+async function readConfigFile(path: string): Promise<Partial<RunConfig>> {
+  let parsed: unknown;
   try {
-    return JSON.parse(await Deno.readTextFile(path));
+    parsed = JSON.parse(await Deno.readTextFile(path));
   } catch (error) {
     throw new FerError(`cannot read --config ${path}: ${(error as Error).message}`);
   }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new FerError(`--config ${path}: expected a JSON object (a RunConfig, or part of one)`);
+  }
+  return parsed;
 }
 
 export const trainCommand = defineCommand({
@@ -243,12 +281,12 @@ export const trainCommand = defineCommand({
       return 0;
     }
     const base = o.config ? await readConfigFile(o.config) : undefined;
-    const model = positionals[0] ?? base?.model.name;
+    const model = positionals[0] ?? base?.model?.name;
     if (!model) {
       throw new UsageError("'fer train' needs a model name. Run 'fer models' for the list");
     }
     getModelSpec(model); // an unknown name fails here, listing the valid ones
-    const config = configFromOptions(base ?? defaultRunConfig(model), o);
+    const config = configFromOptions(withDefaults(base ?? {}, model), o);
     const result = await trainRun(
       { ...config, model: { ...config.model, name: model } },
       { exactDir: o.out, deadline: deadlineAfter(o["time-limit"]), progress },

@@ -239,3 +239,16 @@ export async function initBackend(
   current = { key, info };
   return info;
 }
+
+/**
+ * Makes sure a tfjs backend runs and returns its description. `choice` starts that backend.
+ * Without one, a backend already running (e.g. `train` writing its report at its end) is kept,
+ * else "auto" picks one as `train` does: library calls such as loading a model for predict then
+ * work without a backend set up first, and not on the slow plain cpu backend.
+ */
+export async function ensureBackend(choice?: BackendChoice): Promise<string> {
+  if (choice) return (await initBackend(choice)).description;
+  const running = tf.engine().backendName;
+  if (running) return running;
+  return (await initBackend("auto")).description;
+}

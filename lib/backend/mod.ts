@@ -10,6 +10,7 @@ export {
   backendChoices,
   type BackendInfo,
   type BackendOptions,
+  ensureBackend,
   initBackend,
 } from "./init.ts";
 export {

@@ -26,8 +26,13 @@ export function decodeBmp(bytes: Uint8Array): RgbaImage {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dataOffset = view.getUint32(10, true);
   const headerSize = view.getUint32(14, true);
-  if (headerSize < 40 || 14 + headerSize > bytes.length) {
+  if (headerSize < 40) {
     throw new Error(`unsupported BMP header (size ${headerSize}; need BITMAPINFOHEADER or later)`);
+  }
+  if (14 + headerSize > bytes.length) {
+    throw new Error(
+      `truncated BMP file (${bytes.length} bytes, its header alone needs ${14 + headerSize})`,
+    );
   }
   const width = view.getInt32(18, true);
   const rawHeight = view.getInt32(22, true);

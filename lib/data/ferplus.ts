@@ -81,7 +81,7 @@ export function combineFerPlus(
   if (fer2013.count !== votes.count) {
     throw new DataError(
       `has ${votes.count} rows but the FER2013 images number ${fer2013.count}; the two files ` +
-        `must line up row by row (load FER2013 without skipping rows)`,
+        `must line up row by row, so neither may skip a bad row (--skip-bad): fix the row instead`,
       votes.file,
     );
   }

@@ -183,7 +183,13 @@ async function listFolder(dir: string): Promise<{ folders: string[]; files: stri
     for await (const entry of Deno.readDir(dir)) {
       if (entry.name.startsWith(".")) continue;
       let isDirectory = entry.isDirectory;
-      if (entry.isSymlink) isDirectory = (await Deno.stat(join(dir, entry.name))).isDirectory;
+      // A broken link counts as a file: reading it then fails with its own name.
+      if (entry.isSymlink) {
+        isDirectory = await Deno.stat(join(dir, entry.name)).then(
+          (s) => s.isDirectory,
+          () => false,
+        );
+      }
       (isDirectory ? folders : files).push(entry.name);
     }
   } catch (error) {

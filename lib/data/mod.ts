@@ -62,6 +62,7 @@ export {
   groupKFold,
   kFold,
   officialSplit,
+  stratifiedSample,
   stratifiedSplit,
   stratifiedSplitIndices,
 } from "./splits.ts";

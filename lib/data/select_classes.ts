@@ -1,5 +1,5 @@
 /** Class subsets (e.g. the happy/neutral/sad study) and class renaming or merging. */
-import { unknownChoice, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import { indicesWhere, subset } from "./subset.ts";
 import type { LabeledImages } from "./types.ts";
 
@@ -50,7 +50,11 @@ export function renameClasses(
 /** The index of class `name` in `ds`; a UsageError listing the classes when there is none. */
 export function classIndex(ds: LabeledImages, name: string): number {
   const index = ds.classNames.indexOf(name.toLowerCase());
-  if (index < 0) throw unknownChoice(`class of '${ds.name}'`, name, ds.classNames);
+  if (index < 0) {
+    throw new UsageError(
+      `${ds.name} has no class '${name}'. Its classes: ${ds.classNames.join(", ")}`,
+    );
+  }
   return index;
 }
 

@@ -24,7 +24,8 @@ export function officialSplit(ds: LabeledImages): DatasetSplits {
   const usage = ds.usage;
   if (!usage) {
     throw new FerError(
-      `'${ds.name}' has no official split; use a stratified split or (group) k-fold instead`,
+      `'${ds.name}' has no official split; use a stratified split or (group) k-fold instead ` +
+        "(fer train --split 0.8,0.1,0.1, --split k-fold:5 or --split group-k-fold:10)",
     );
   }
   const parts = { train: [] as number[], val: [] as number[], test: [] as number[] };
@@ -89,6 +90,22 @@ export function stratifiedSplitIndices(
     });
   }
   return parts.map((part) => part.sort((a, b) => a - b));
+}
+
+/**
+ * A stratified random sample of at most `count` images (all of `ds` when it has no more), the
+ * same for the same seed. Rounding each class's share can overshoot by a few images: as many are
+ * then dropped at random, so `count` is never exceeded.
+ */
+export function stratifiedSample(ds: LabeledImages, count: number, seed: number): LabeledImages {
+  if (ds.count <= count) return ds;
+  const [indices] = stratifiedSplitIndices(ds, [count / ds.count, 1 - count / ds.count], seed);
+  if (indices.length > count) {
+    new Random(seed).shuffle(indices);
+    indices.length = count;
+    indices.sort((a, b) => a - b);
+  }
+  return subset(ds, indices);
 }
 
 /** [train, val] or [train, val, test], e.g. from stratifiedSplit, as DatasetSplits. */

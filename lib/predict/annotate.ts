@@ -119,20 +119,23 @@ function drawFrame(canvas: Image, box: Box, thickness: number, colour: number): 
   canvas.drawBox(x + box.width - t, y, t, box.height, colour);
 }
 
+const isJpeg = (fileName: string) => /\.jpe?g$/i.test(fileName);
+
+/** Where an annotated copy for `fileName` goes: JPEG stays JPEG, anything else gets ".png". */
+export function annotatedFileName(fileName: string): string {
+  return isJpeg(fileName) || /\.png$/i.test(fileName) ? fileName : `${fileName}.png`;
+}
+
 /**
  * Encodes an annotated image for `fileName`'s format: JPEG stays JPEG (quality 90), everything
- * else becomes PNG. Returns the bytes and the file name to write (".png" appended when needed).
+ * else becomes PNG. Returns the bytes and the file name to write (annotatedFileName).
  */
 export async function encodeAnnotated(
   image: Image,
   fileName: string,
 ): Promise<{ bytes: Uint8Array; fileName: string }> {
-  const lower = fileName.toLowerCase();
-  if (lower.endsWith(".jpg") || lower.endsWith(".jpeg")) {
-    return { bytes: await image.encodeJPEG(90), fileName };
-  }
   return {
-    bytes: await image.encode(),
-    fileName: lower.endsWith(".png") ? fileName : `${fileName}.png`,
+    bytes: isJpeg(fileName) ? await image.encodeJPEG(90) : await image.encode(),
+    fileName: annotatedFileName(fileName),
   };
 }

@@ -5,6 +5,7 @@
  * loaded as, then through lib/train's ImageBatcher (centre crop if the run trained on crops, resize
  * to the model's input, grey to RGB if needed, the model's normalisation) and predictProbabilities.
  */
+import { ensureBackend } from "../backend/mod.ts";
 import { dirname, join } from "node:path";
 import { FER2013_SIZE, type LabeledImages, toPixels } from "../data/mod.ts";
 import { FerError } from "../errors.ts";
@@ -77,6 +78,7 @@ export async function loadExpressionModel(
 ): Promise<ExpressionModel> {
   const path = pathOrDefault === DEFAULT_MODEL ? defaultModelFolder() : pathOrDefault;
   const source = modelFolder(path);
+  await ensureBackend();
   const loaded = await loadModel(source);
   const runConfig = await RunFolder.readConfigIfRun(path);
   const classNames = classNamesOf(loaded, await cardFileOf(source));

@@ -6,6 +6,7 @@
  * non-max suppression) are here, so nothing is downloaded and no second tfjs is loaded.
  */
 import * as tf from "@tensorflow/tfjs";
+import { ensureBackend } from "../backend/mod.ts";
 import { FerError } from "../errors.ts";
 import { fileSystemHandler } from "../models/mod.ts";
 import { blazeFaceAnchors } from "./blazeface_anchors.ts";
@@ -67,6 +68,7 @@ export class FaceDetector {
         `the face detector's weights (${BLAZEFACE_PACKAGE_PATH}) were not found: run 'npm install'`,
       );
     }
+    await ensureBackend();
     return new FaceDetector(await tf.loadGraphModel(fileSystemHandler(source)), source);
   }
 

@@ -44,7 +44,7 @@ export {
   predict,
   type PredictOptions,
 } from "./predict.ts";
-export { annotateImage, encodeAnnotated, LABEL_FONT_PATH } from "./annotate.ts";
+export { annotatedFileName, annotateImage, encodeAnnotated, LABEL_FONT_PATH } from "./annotate.ts";
 export { clipBox, crossesInnerEdge, tileBoxes } from "./tiles.ts";
 export { type ImageFileEntry, listImageFiles } from "./image_files.ts";
 export { formatPredictionLines, predictionJson } from "./format.ts";

@@ -91,7 +91,6 @@ export {
 } from "./tsne.ts";
 export {
   embeddings,
-  ensureReportBackend,
   loadRunData,
   loadRunModel,
   modelInputs,

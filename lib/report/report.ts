@@ -5,7 +5,7 @@
  * those cannot be loaded, so a report can always be written.
  */
 import type * as tf from "@tensorflow/tfjs";
-import type { BackendChoice } from "../backend/mod.ts";
+import { type BackendChoice, ensureBackend } from "../backend/mod.ts";
 import { join } from "node:path";
 import type { LabeledImages } from "../data/mod.ts";
 import { FerError } from "../errors.ts";
@@ -31,7 +31,6 @@ import { trainingCurvesFigure } from "./plots/training_curves.ts";
 import { readRunArtifacts, type RunArtifacts } from "./run_artifacts.ts";
 import {
   embeddings,
-  ensureReportBackend,
   loadRunData,
   loadRunModel,
   modelInputs,
@@ -311,7 +310,7 @@ async function buildReport(run: RunArtifacts, options: ReportOptions): Promise<R
   const sections: Section[] = [runSection(run), await trainingSection(run)];
   sections.push(...await resultsSections(run));
 
-  const backend = await ensureReportBackend(options.backend);
+  const backend = await ensureBackend(options.backend);
   log(`report: loading the run's data and model (backend: ${backend})`);
   const loadedData = await tryLoadData(run, options);
   const loadedModel = await tryLoadModel(run);

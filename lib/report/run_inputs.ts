@@ -5,7 +5,6 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
-import { type BackendChoice, initBackend } from "../backend/mod.ts";
 import type { LabeledImages } from "../data/mod.ts";
 import { type LoadedModel, loadModel } from "../models/mod.ts";
 import { Random } from "../random.ts";
@@ -18,19 +17,6 @@ import {
   savedModelLayout,
 } from "../train/pipeline.ts";
 import type { RunPredictions } from "./predictions_csv.ts";
-
-/**
- * Makes sure a tfjs backend runs and returns its description. `choice` starts that backend (lib/
- * backend's initBackend). Without one, a backend already running (e.g. `train` calling
- * writeReport at its end) is kept, else "auto" picks one as `train` does: the embeddings and
- * saliency maps take minutes on the plain cpu backend and seconds on wasm.
- */
-export async function ensureReportBackend(choice?: BackendChoice): Promise<string> {
-  if (choice) return (await initBackend(choice)).description;
-  const running = tf.engine().backendName;
-  if (running) return running;
-  return (await initBackend("auto")).description;
-}
 
 /** The run's train/val/test splits as training saw them; `dataDir` overrides the config's. */
 export function loadRunData(config: RunConfig, dataDir?: string): Promise<PreparedData> {

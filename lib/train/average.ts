@@ -19,7 +19,7 @@ import {
   recomputeBatchNormStatistics,
   saveModel,
 } from "../models/mod.ts";
-import { type BackendChoice, dataRecipe, type RunConfig } from "./config.ts";
+import { type BackendChoice, dataRecipe, type RunConfig, valueChanges } from "./config.ts";
 import { ImageBatcher, prepareData, savedModelLayout } from "./pipeline.ts";
 import {
   compactProvenance,
@@ -52,13 +52,13 @@ export interface AverageOptions {
 }
 
 /** The parts of a run's config that must agree for its weights to be averaged with another's. */
-function compatibilityKey(config: RunConfig) {
-  return JSON.stringify({
+function compatibilityParts(config: RunConfig) {
+  return JSON.parse(JSON.stringify({
     model: config.model,
     data: dataRecipe(config.data),
     // A stratified split is drawn with the run's seed: another seed means other validation images.
     seed: config.data.split.kind === "official" ? undefined : config.seed,
-  });
+  }));
 }
 
 /** The mean of the models' weights, weight by weight (BatchNorm statistics too, for now). */
@@ -126,7 +126,10 @@ export async function greedySoup(
   const order = runs.map((_, i) => i).sort((a, b) => ownAccuracies[b] - ownAccuracies[a]);
   const members = [order[0]];
   let best = await validationAccuracy(members);
-  log(`Greedy soup: ${runs[order[0]]} alone (statistics measured again): ${best.toFixed(4)}`);
+  log(
+    `Greedy soup, validation accuracy without TTA: ${runs[order[0]]} alone (statistics ` +
+      `measured again): ${best.toFixed(4)}`,
+  );
   for (const candidate of order.slice(1)) {
     const accuracy = await validationAccuracy([...members, candidate]);
     const kept = accuracy >= best;
@@ -170,16 +173,16 @@ export async function averageRuns(
     data: { ...configs[0].data, dataDir: options.dataDir ?? configs[0].data.dataDir },
   };
   configs.forEach((other, i) => {
-    if (compatibilityKey(other) !== compatibilityKey(config)) {
+    const differences = valueChanges(compatibilityParts(config), compatibilityParts(other));
+    if (differences.length > 0) {
       throw new FerError(
         `${runs[i]} cannot be averaged with ${runs[0]}: their model, data or split differ ` +
-          `(${other.model.name} on ${other.data.dataset} against ${config.model.name} on ` +
-          `${config.data.dataset})`,
+          `(${differences.join("; ")})`,
       );
     }
   });
 
-  if (options.out) await checkEmpty(options.out);
+  if (options.out) await RunFolder.checkFreeForRun(options.out);
 
   const lines: string[] = [];
   const log = (line: string) => {
@@ -247,6 +250,7 @@ export async function averageRuns(
       : await RunFolder.create("runs", `${config.model.name}-average`, config.data.dataset);
     const averagedConfig: RunConfig = { ...config, averagedFrom: chosen };
     await folder.writeJson(folder.configPath, averagedConfig);
+    await folder.writeJson(folder.dataPath, data.counts);
     await folder.writeHistory([]);
     for (const line of lines) folder.appendLog(line);
     const folderLog = (line: string) => {
@@ -299,20 +303,10 @@ export async function averageRuns(
         bestValue: NaN,
         monitor: config.schedule.checkpointMonitor,
       },
+      data: data.counts,
       ...scores,
     };
   } finally {
     loaded.forEach((model) => model.dispose());
-  }
-}
-
-/** Refuses an --out folder that already holds anything: a run there would be overwritten. */
-async function checkEmpty(dir: string): Promise<void> {
-  try {
-    for await (const _ of Deno.readDir(dir)) {
-      throw new FerError(`${dir} is not empty: choose another --out (nothing was written)`);
-    }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
 }

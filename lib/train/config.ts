@@ -9,6 +9,7 @@ import type { AugmentConfig } from "../augment/mod.ts";
 import type { NormalizationSpec, Protocol } from "../data/mod.ts";
 
 import type { BackendChoice } from "../backend/mod.ts";
+import { UsageError } from "../errors.ts";
 export { type BackendChoice, backendChoices as BACKEND_CHOICES } from "../backend/mod.ts";
 
 export const TTA_CHOICES = ["none", "flip", "tencrop"] as const;
@@ -85,6 +86,22 @@ export interface ScheduleConfig {
   readonly checkpointEverySteps?: number;
 }
 
+/**
+ * Where two JSON-like values differ, setting by setting, as "path: a → b" (e.g.
+ * "schedule.epochs: 3 → 5"); empty when they agree.
+ */
+export function valueChanges(a: unknown, b: unknown, path = ""): string[] {
+  const isRecord = (value: unknown): value is Record<string, unknown> =>
+    typeof value === "object" && value !== null && !Array.isArray(value);
+  const show = (value: unknown) => JSON.stringify(value) ?? "unset";
+  if (isRecord(a) && isRecord(b)) {
+    return [...new Set([...Object.keys(a), ...Object.keys(b)])].flatMap((key) =>
+      valueChanges(a[key], b[key], path ? `${path}.${key}` : key)
+    );
+  }
+  return show(a) === show(b) ? [] : [`${path}: ${show(a)} → ${show(b)}`];
+}
+
 /** A run's data as part of its recipe: without where the dataset lives on one machine (`dataDir`). */
 export function dataRecipe(data: DataConfig): Omit<DataConfig, "dataDir"> {
   const { dataDir: _where, ...recipe } = data;
@@ -137,4 +154,82 @@ export function defaultRunConfig(model: string): RunConfig {
     },
     tta: "none",
   };
+}
+
+/**
+ * A config file's settings over the defaults for `model`, section by section, so a file may hold
+ * only what it changes (`{"optimizer": {"name": "sgd", "lr": 0.01}}`); `augment` and `schedule.lr`
+ * are replaced whole, as an empty augment means none.
+ */
+export function withDefaults(partial: Partial<RunConfig>, model: string): RunConfig {
+  const defaults = defaultRunConfig(model);
+  return {
+    ...defaults,
+    ...partial,
+    model: { ...defaults.model, ...partial.model },
+    data: { ...defaults.data, ...partial.data },
+    optimizer: { ...defaults.optimizer, ...partial.optimizer },
+    schedule: { ...defaults.schedule, ...partial.schedule },
+    augment: partial.augment ?? defaults.augment,
+  };
+}
+
+const integerFrom = (min: number) => ({
+  ok: (v: number) => Number.isInteger(v) && v >= min,
+  must: `an integer ≥ ${min}`,
+});
+const fraction = { ok: (v: number) => v >= 0 && v < 1, must: "a number in [0, 1)" };
+
+/** Numeric settings with their bounds, and the `fer train` option that sets each. */
+const NUMBER_RULES: readonly {
+  path: string;
+  option?: string;
+  required?: true;
+  ok: (value: number) => boolean;
+  must: string;
+}[] = [
+  { path: "seed", option: "--seed", required: true, ...integerFrom(0) },
+  { path: "schedule.epochs", option: "--epochs", required: true, ...integerFrom(1) },
+  { path: "schedule.batchSize", option: "--batch-size", required: true, ...integerFrom(1) },
+  { path: "schedule.microBatch", option: "--micro-batch", ...integerFrom(1) },
+  { path: "schedule.checkpointEverySteps", option: "--checkpoint-every", ...integerFrom(1) },
+  { path: "schedule.labelSmoothing", option: "--label-smoothing", ...fraction },
+  { path: "optimizer.lr", option: "--lr", required: true, ok: (v) => v > 0, must: "a number > 0" },
+  { path: "optimizer.momentum", option: "--momentum", ...fraction },
+  {
+    path: "optimizer.weightDecay",
+    option: "--weight-decay",
+    ok: (v) => v >= 0,
+    must: "a number ≥ 0",
+  },
+  { path: "data.limit", option: "--limit", ...integerFrom(1) },
+  { path: "data.sample", ...integerFrom(1) },
+];
+
+/**
+ * Throws a UsageError naming the setting (and the option that sets it) when `config` lacks a
+ * required setting or holds a number out of range: checked before a run makes its folder.
+ */
+export function checkRunConfig(config: RunConfig): void {
+  const at = (path: string): unknown =>
+    path.split(".").reduce<unknown>(
+      (value, key) => (value as Record<string, unknown> | undefined)?.[key],
+      config,
+    );
+  for (const path of ["model.name", "data.dataset", "optimizer.name"]) {
+    if (typeof at(path) !== "string") throw new UsageError(`the run config lacks ${path}`);
+  }
+  if (typeof at("data.split.kind") !== "string") {
+    throw new UsageError('the run config lacks data.split (e.g. {"kind": "official"})');
+  }
+  for (const rule of NUMBER_RULES) {
+    const value = at(rule.path);
+    if (value === undefined && !rule.required) continue;
+    if (typeof value !== "number" || !rule.ok(value)) {
+      const name = rule.option ? `${rule.option} (${rule.path})` : rule.path;
+      throw new UsageError(
+        `${name} must be ${rule.must}, got ${JSON.stringify(value) ?? "nothing"}`,
+      );
+    }
+  }
 }

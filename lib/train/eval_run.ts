@@ -5,7 +5,7 @@
 import { FerError, UsageError } from "../errors.ts";
 import { classificationReport, type EvaluationMetrics } from "../metrics/mod.ts";
 import { loadModel } from "../models/mod.ts";
-import type { LabeledImages } from "../data/mod.ts";
+import { describeProtocol, type LabeledImages } from "../data/mod.ts";
 import { initBackend } from "../backend/init.ts";
 import type { BackendChoice, DataConfig, TtaChoice } from "./config.ts";
 import { checkTtaFits, prepareData, savedModelLayout } from "./pipeline.ts";
@@ -99,6 +99,12 @@ export async function evaluateModel(
         limit,
         normalization: { kind: "model" },
       };
+    if (SPLIT_PART[options.split] !== options.split && dataConfig.split.kind !== "official") {
+      throw new UsageError(
+        `--split ${options.split} names a part of FER2013's official split, but ${dataset} is ` +
+          `split by ${describeProtocol(dataConfig.split)} here: use train, val or test`,
+      );
+    }
     const data = await prepareData(dataConfig, runConfig?.seed ?? 0);
     const part = SPLIT_PART[options.split];
     const images: LabeledImages | undefined = data.splits[part];

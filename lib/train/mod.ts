@@ -31,6 +31,7 @@ export {
 export {
   BACKEND_CHOICES,
   type BackendChoice,
+  checkRunConfig,
   type DataConfig,
   dataRecipe,
   defaultRunConfig,
@@ -40,6 +41,8 @@ export {
   type ScheduleConfig,
   TTA_CHOICES,
   type TtaChoice,
+  valueChanges,
+  withDefaults,
 } from "./config.ts";
 export {
   evaluateModel,
@@ -59,11 +62,13 @@ export {
 } from "./optimizers.ts";
 export {
   checkTtaFits,
+  type DataCounts,
   ImageBatcher,
   type InputLayout,
   predictProbabilities,
   prepareData,
   type PreparedData,
+  type SplitSizes,
 } from "./pipeline.ts";
 export { defaultProgressMode, EpochProgress, type ProgressMode } from "./progress.ts";
 export {

@@ -23,7 +23,7 @@ import {
   protocolSplits,
   resolveNormalization,
   selectClasses,
-  stratifiedSplit,
+  stratifiedSample,
 } from "../data/mod.ts";
 import { UsageError } from "../errors.ts";
 import type { LoadedModel } from "../models/mod.ts";
@@ -31,11 +31,38 @@ import type { Random } from "../random.ts";
 import { type DataConfig, type RunConfig, TTA_CHOICES, type TtaChoice } from "./config.ts";
 import { type Batcher, predictInBatches } from "./trainer.ts";
 
+/** Image counts of one split each: train, val and, when the protocol has one, test. */
+export interface SplitSizes {
+  readonly train: number;
+  readonly val: number;
+  readonly test?: number;
+}
+
+/**
+ * How many images each data step kept, for reports that set them beside a paper's (the images a
+ * de-duplication removed, the split sizes).
+ */
+export interface DataCounts {
+  /** Images of the dataset as loaded. */
+  readonly loaded: number;
+  readonly exactDuplicatesDropped?: number;
+  readonly nearDuplicatesDropped?: number;
+  /** The split sizes of the protocol, before `limit` samples each split. */
+  readonly splits: SplitSizes;
+  /** The split sizes the run used. */
+  readonly used: SplitSizes;
+}
+
 /** The splits a run uses, with lines describing them for the log. */
 export interface PreparedData {
   readonly splits: DatasetSplits;
   readonly classNames: readonly string[];
   readonly description: string[];
+  readonly counts: DataCounts;
+}
+
+function splitSizes(splits: DatasetSplits): SplitSizes {
+  return { train: splits.train.count, val: splits.val.count, test: splits.test?.count };
 }
 
 function countLine(name: string, ds: LabeledImages): string {
@@ -45,27 +72,31 @@ function countLine(name: string, ds: LabeledImages): string {
   return `  ${name.padEnd(5)} ${String(ds.count).padStart(6)} images (${perClass})`;
 }
 
-/** A stratified sample of at most `limit` images, the same for the same seed. */
+/** `stratifiedSample` when a limit is set. */
 function limitImages(ds: LabeledImages, limit: number | undefined, seed: number): LabeledImages {
-  if (limit === undefined || ds.count <= limit) return ds;
-  return stratifiedSplit(ds, [limit / ds.count, 1 - limit / ds.count], seed)[0];
+  return limit === undefined ? ds : stratifiedSample(ds, limit, seed);
 }
 
 /** Loads and splits the data of a run as its config says. */
 export async function prepareData(data: DataConfig, seed: number): Promise<PreparedData> {
   let ds = await loadDataset(data.dataset, { dataDir: data.dataDir });
+  const loaded = ds.count;
   const description = [`Data: ${ds.name}, ${ds.count} images, ${describeProtocol(data.split)}`];
+  let exactDuplicatesDropped: number | undefined;
+  let nearDuplicatesDropped: number | undefined;
   if (data.dropDuplicates) {
     const before = ds.count;
     ds = dropDuplicates(ds, findExactDuplicates(ds));
-    description.push(`  dropped ${before - ds.count} exact duplicate images`);
+    exactDuplicatesDropped = before - ds.count;
+    description.push(`  dropped ${exactDuplicatesDropped} exact duplicate images`);
   }
   if (data.classes) ds = selectClasses(ds, data.classes);
   if (data.dropNearDuplicates !== undefined) {
     const before = ds.count;
     ds = dropDuplicates(ds, findNearDuplicates(ds, data.dropNearDuplicates).groups);
+    nearDuplicatesDropped = before - ds.count;
     description.push(
-      `  dropped ${before - ds.count} near-duplicates (similarity ≥ ${data.dropNearDuplicates})`,
+      `  dropped ${nearDuplicatesDropped} near-duplicates (similarity ≥ ${data.dropNearDuplicates})`,
     );
   }
   if (data.sample !== undefined) {
@@ -85,7 +116,14 @@ export async function prepareData(data: DataConfig, seed: number): Promise<Prepa
   }
   description.push(countLine("train", splits.train), countLine("val", splits.val));
   if (splits.test) description.push(countLine("test", splits.test));
-  return { splits, classNames: ds.classNames, description };
+  const counts: DataCounts = {
+    loaded,
+    exactDuplicatesDropped,
+    nearDuplicatesDropped,
+    splits: splitSizes(full),
+    used: splitSizes(splits),
+  };
+  return { splits, classNames: ds.classNames, description, counts };
 }
 
 /** The run's normalisation made concrete: the model's, fixed, or measured on `train`. */

@@ -3,6 +3,7 @@
  * and the final evaluation on the test split. `fer train` and the experiments call `trainRun`;
  * `--resume` calls it with the folder of an interrupted run.
  */
+import { existsSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import { type BackendChoice, initBackend } from "../backend/init.ts";
 import { FerError, UsageError } from "../errors.ts";
@@ -31,10 +32,11 @@ import {
   stepSchedule,
 } from "./callbacks.ts";
 import { CheckpointStore, loadModelTensors } from "./checkpoint.ts";
-import { dataRecipe, type RunConfig, type TtaChoice } from "./config.ts";
+import { checkRunConfig, dataRecipe, type RunConfig, type TtaChoice } from "./config.ts";
 import { balancedClassWeights } from "./losses.ts";
 import { createOptimizer } from "./optimizers.ts";
 import {
+  type DataCounts,
   ImageBatcher,
   type InputLayout,
   predictProbabilities,
@@ -76,6 +78,8 @@ export interface RunResult extends ModelScores {
   readonly dir: string;
   readonly history: EpochLogs[];
   readonly fit: FitResult;
+  /** Undefined for a run folder written before data.json was. */
+  readonly data?: DataCounts;
 }
 
 function callbacksFor(config: RunConfig): Callback[] {
@@ -265,12 +269,19 @@ function replaysSource(config: RunConfig, source: RunConfig | undefined): boolea
 
 /** A run folder's model/ (or a model folder or model.json given directly). */
 export function modelFolder(path: string): string {
-  try {
-    Deno.statSync(modelJsonPath(path));
-    return path;
-  } catch {
-    return `${path}/model`;
+  if (existsSync(modelJsonPath(path))) return path;
+  const inRun = `${path}/model`;
+  if (existsSync(modelJsonPath(inRun))) return inRun;
+  if (existsSync(`${path}/config.json`)) {
+    throw new FerError(
+      `${path} is a run that has not finished (no model/ yet): 'fer train --resume ${path}' ` +
+        "continues it",
+    );
   }
+  throw new FerError(
+    `${path} is neither a model folder nor a run folder: neither ${modelJsonPath(path)} nor ` +
+      `${modelJsonPath(inRun)} exists`,
+  );
 }
 
 /** Evaluates `model` on `split` and writes metrics(-<tta>).json and predictions.csv. */
@@ -478,36 +489,23 @@ export async function trainRun(
     if (folder) folder.appendLog(line);
     else early.push(line);
   };
+  checkRunConfig(config);
+  if (options.exactDir) await RunFolder.checkFreeForRun(options.exactDir);
   const backend = await initBackend(config.backend);
   log(`Backend: ${backend.description}`);
-  // Data first: a missing or broken dataset stops here, before any run folder is made.
+  // Data and model first: a missing dataset or a bad --init-from stops here, before a run folder
+  // is made or an existing one is touched.
   const data = await prepareData(config.data, config.seed);
   for (const line of data.description) log(line);
   const { train, val, test } = data.splits;
-
-  if (!folder) {
-    if (options.exactDir) {
-      await Deno.mkdir(options.exactDir, { recursive: true });
-      folder = new RunFolder(options.exactDir);
-    } else {
-      folder = await RunFolder.create(
-        options.runsRoot ?? "runs",
-        config.model.name,
-        config.data.dataset,
-      );
-    }
-    await folder.writeJson(folder.configPath, config);
-    for (const line of early) folder.appendLog(line);
-  }
-  const store = new CheckpointStore<TrainingState>(folder.checkpointDir);
-  const checkpoint = options.resume ? await store.read() : undefined;
+  const checkpoint = folder
+    ? await new CheckpointStore<TrainingState>(folder.checkpointDir).read()
+    : undefined;
   if (options.resume && !checkpoint) {
     throw new FerError(
       `${options.resume} has no checkpoint yet: nothing to resume; start it again`,
     );
   }
-  log(`Run folder: ${folder.dir}`);
-  folder.appendCommand(`deno task fer ${Deno.args.join(" ")}`.trim());
 
   const spec = getModelSpec(config.model.name);
   const inputShape = (config.model.options?.inputShape as [number, number, number] | undefined) ??
@@ -526,6 +524,25 @@ export async function trainRun(
   );
   const layout: InputLayout = { inputShape, normalization, crop: config.augment.crop };
   log(`Model: ${fer.name}, input ${inputShape.join("×")}, ${data.classNames.length} classes`);
+
+  if (!folder) {
+    if (options.exactDir) {
+      await Deno.mkdir(options.exactDir, { recursive: true });
+      folder = new RunFolder(options.exactDir);
+    } else {
+      folder = await RunFolder.create(
+        options.runsRoot ?? "runs",
+        config.model.name,
+        config.data.dataset,
+      );
+    }
+    await folder.writeJson(folder.configPath, config);
+    for (const line of early) folder.appendLog(line);
+  }
+  await folder.writeJson(folder.dataPath, data.counts);
+  const store = new CheckpointStore<TrainingState>(folder.checkpointDir);
+  log(`Run folder: ${folder.dir}`);
+  folder.appendCommand(`deno task fer ${Deno.args.join(" ")}`.trim());
 
   const microBatch = config.schedule.microBatch ??
     automaticMicroBatch(fer.model, config.schedule.batchSize, backend.name);
@@ -585,7 +602,7 @@ export async function trainRun(
   );
   fer.dispose();
   optimizer.dispose();
-  return { dir: folder.dir, history: fit.history, fit, ...scores };
+  return { dir: folder.dir, history: fit.history, fit, data: data.counts, ...scores };
 }
 
 /** The result of a finished run read back from its folder; undefined while it is unfinished. */
@@ -621,6 +638,7 @@ export async function readRunResult(dir: string): Promise<RunResult | undefined>
       stopReason: training?.stopped,
       timeLimitReached: training?.timeLimitReached,
     },
+    data: await read<DataCounts>(folder.dataPath),
     valMetrics,
     metrics: await read<EvaluationMetrics>(folder.metricsPath("test")),
     ttaMetrics: config.tta === "none"

@@ -2,6 +2,7 @@
  * The folder a training run writes: everything needed to repeat, resume, evaluate and report it.
  *
  *     config.json    the resolved configuration (what `--resume` and `fer eval` read back)
+ *     data.json      how many images each data step kept, and the split sizes (DataCounts)
  *     history.csv    one row per epoch: loss, accuracy, val_loss, val_accuracy, lr, seconds
  *     train.log      what the run printed, without the progress bar
  *     commands.txt   the command that started the run, then each one that resumed it
@@ -9,6 +10,7 @@
  *     model/         the final model in the tfjs layers format, with its card
  *     metrics.json   test-split metrics (see lib/metrics)
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { FerError } from "../errors.ts";
 import type { EpochLogs } from "./callbacks.ts";
@@ -68,6 +70,9 @@ export class RunFolder {
   get configPath() {
     return join(this.dir, "config.json");
   }
+  get dataPath() {
+    return join(this.dir, "data.json");
+  }
   get historyPath() {
     return join(this.dir, "history.csv");
   }
@@ -109,6 +114,34 @@ export class RunFolder {
         throw error;
       }
     }
+  }
+
+  /**
+   * Refuses `dir` as the folder of a new run when that would overwrite earlier work: a file, or a
+   * folder holding anything but a run that stopped before its first checkpoint (which then starts
+   * again from scratch). Nothing is written; the caller makes the folder once its run can start.
+   */
+  static async checkFreeForRun(dir: string, option = "--out"): Promise<void> {
+    let entries: string[];
+    try {
+      if (!(await Deno.stat(dir)).isDirectory) {
+        throw new FerError(`${option} ${dir} is a file, not a folder (nothing was written)`);
+      }
+      entries = (await Array.fromAsync(Deno.readDir(dir))).map((entry) => entry.name);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return;
+      throw error;
+    }
+    const folder = new RunFolder(dir);
+    const isRun = entries.includes("config.json");
+    const started = existsSync(join(folder.checkpointDir, "state.json")) ||
+      existsSync(folder.modelDir);
+    if (entries.length === 0 || (isRun && !started)) return;
+    throw new FerError(
+      `${option} ${dir} is not empty` +
+        (isRun ? ` (a run is there: 'fer train --resume ${dir}' continues it)` : "") +
+        `: choose another ${option} (nothing was written)`,
+    );
   }
 
   /** Opens an existing run folder, checking it has a config. */

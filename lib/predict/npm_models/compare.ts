@@ -9,7 +9,7 @@ import {
   loadDataset,
   officialSplit,
   selectClasses,
-  stratifiedSplit,
+  stratifiedSample,
   subset,
 } from "../../data/mod.ts";
 import { FerError } from "../../errors.ts";
@@ -133,10 +133,7 @@ async function privateTest(
   if (!test) throw new FerError("fer2013 has no PrivateTest images");
   test = selectClasses(test, classes);
   const limit = options.limit;
-  if (limit !== undefined && limit > 0 && limit < test.count) {
-    test = stratifiedSplit(test, [limit / test.count, 1 - limit / test.count], 0)[0];
-  }
-  return test;
+  return limit !== undefined && limit > 0 ? stratifiedSample(test, limit, 0) : test;
 }
 
 /** Runs `predict` over all images in batches, timing all but a first warm-up batch. */
