@@ -163,6 +163,11 @@ Deno.test("formatFixed rounds exact ties to even like Python", () => {
   assert.equal(formatFixed(0.125, 2), "0.12");
   assert.equal(formatFixed(0.375, 2), "0.38");
   assert.equal(formatFixed(0.625, 2), "0.62");
+  // Printed as "…5" but stored above the tie: Python rounds these up, and so must we.
+  assert.equal(formatFixed(0.225, 2), "0.23");
+  assert.equal(formatFixed(1 / 40, 2), "0.03");
+  assert.equal(formatFixed(13 / 80, 3), "0.163");
+  assert.equal(formatFixed(21 / 160, 4), "0.1313");
   assert.equal(formatFixed(2 / 3, 2), "0.67");
   assert.equal(formatFixed(0.5, 0), "0");
   assert.equal(formatFixed(1.5, 0), "2");
