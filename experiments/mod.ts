@@ -13,7 +13,7 @@ import type { Experiment } from "./types.ts";
 
 export type { Budget, Experiment, ExperimentRun, RunOutcome } from "./types.ts";
 export { BUDGETS } from "./types.ts";
-export { runExperiment } from "./runner.ts";
+export { DEFAULT_DOC, DEFAULT_ROOT, runExperiment } from "./runner.ts";
 
 /** Every experiment, in the order `fer experiment --list` shows them. */
 export const EXPERIMENTS: readonly Experiment[] = [

@@ -2,6 +2,7 @@
  * Mondal et al.: three Keras Sequential CNNs of increasing depth on FER2013 (7 classes, official
  * split), Adam, 10 epochs, no augmentation; their Table 3 lists train/validation loss and accuracy.
  */
+import { isAugmenting } from "../lib/augment/mod.ts";
 import { bestEpochOf, trainingCurvesFigure } from "../lib/report/mod.ts";
 import {
   accuracyStandardError,
@@ -91,6 +92,7 @@ export const mondalFer7: Experiment = {
       ...await trainingCurvesFigure(
         result.history,
         bestEpochOf(result.history, result.fit.monitor),
+        isAugmenting(run.config.augment),
       ),
       id: curvesId(run.key),
     })));

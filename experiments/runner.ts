@@ -49,6 +49,10 @@ export interface ExperimentOptions {
 /** Brackets a link target in a rendered section until it is made relative to its Markdown file. */
 const LINK_PLACEHOLDER = "\u0000";
 
+/** Where experiments train their runs, and the doc their sections go to, unless told otherwise. */
+export const DEFAULT_ROOT = "runs/experiments";
+export const DEFAULT_DOC = "docs/REPRODUCTION.md";
+
 /** Written into the folder of a run that diverged (`divergence`), so a repeat skips the run. */
 const DIVERGED_FILE = "diverged.txt";
 
@@ -220,7 +224,7 @@ export async function runExperiment(
 ): Promise<RunOutcome[]> {
   const print = options.print ?? ((line: string) => console.log(line));
   const deadline = deadlineAfter(options.timeLimitMinutes);
-  const dir = join(options.root ?? "runs/experiments", `${experiment.name}-${options.budget}`);
+  const dir = join(options.root ?? DEFAULT_ROOT, `${experiment.name}-${options.budget}`);
   const runs = experiment.runs(options.budget);
   checkInitFromRuns(runs);
   if (!options.reportOnly) await Deno.mkdir(dir, { recursive: true });
@@ -323,8 +327,14 @@ async function writeSections(
   const figureFiles = new Set(figures.map((figure) => `${figure.id}.svg`));
   // A finished budget is reproduced without the time limit of whichever sitting finished it.
   const incomplete = incompleteNote(outcomes, notStarted);
+  // Every option that changes what runs, or where, so the command continues these very runs.
   const command = `deno task experiment ${experiment.name} --budget ${options.budget}` +
     (options.backend ? ` --backend ${options.backend}` : "") +
+    (options.data ? ` --data ${options.data}` : "") +
+    (options.root && options.root !== DEFAULT_ROOT ? ` --out ${options.root}` : "") +
+    (options.reproductionDoc && options.reproductionDoc !== DEFAULT_DOC
+      ? ` --doc ${options.reproductionDoc}`
+      : "") +
     (options.timeLimitMinutes && incomplete ? ` --time-limit ${options.timeLimitMinutes}` : "");
   // Rendered once (a report may build models to count MACs); its links are placeholders until
   // resolved relative to each Markdown file that holds the section.

@@ -248,6 +248,8 @@ Deno.test("a time limit cuts an experiment short, says so, and the same command 
     const finished = await Deno.readTextFile(join(dir, "roomy", "tiny-quick", "report.md"));
     assert.match(finished, /Reproduce with `deno task experiment tiny --budget quick[^`]*`/);
     assert.doesNotMatch(finished, /--time-limit/);
+    // Runs kept elsewhere than runs/experiments are continued only by a command that says where.
+    assert.match(finished, new RegExp(`--backend wasm --out ${join(dir, "roomy")}\``));
   });
 });
 

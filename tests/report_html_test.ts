@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { main } from "../cli/main.ts";
 import type { EvaluationMetrics } from "../lib/metrics/mod.ts";
-import { writeReport } from "../lib/report/mod.ts";
+import { readRunArtifacts, writeReport } from "../lib/report/mod.ts";
 import { withTempDir } from "./helpers.ts";
 import { FIXTURE_CLASSES, makeFixtureRun, writeFixtureDataset } from "./report_fixture.ts";
 
@@ -243,5 +243,26 @@ Deno.test("a folder that is not a run is a clear error", async () => {
   await withTempDir(async (dir) => {
     assert.equal(await main(["report", dir]), 1);
     await assert.rejects(writeReport(dir), /is not a run folder/);
+  });
+});
+
+Deno.test("an evaluation saved under two split names shows once; the headline is metrics.json's", async () => {
+  await withTempDir(async (dir) => {
+    const dataset = await writeFixtureDataset(dir);
+    const run = await makeFixtureRun(join(dir, "run"), dataset);
+    const before = (await readRunArtifacts(run.dir)).evaluations.length;
+    // 'fer eval --split PrivateTest' of the run's own test split: the same numbers, another name.
+    const renamed = { ...run.test, split: "PrivateTest" };
+    await Deno.writeTextFile(
+      join(run.dir, "metrics-a-PrivateTest-none.json"),
+      JSON.stringify(renamed),
+    );
+    // A smaller test evaluation whose file name sorts before metrics.json.
+    const other = { ...run.test, count: run.test.count - 1, accuracy: 0.123 };
+    await Deno.writeTextFile(join(run.dir, "metrics-a-test-none.json"), JSON.stringify(other));
+    const artifacts = await readRunArtifacts(run.dir);
+    assert.equal(artifacts.evaluations.length, before + 1);
+    assert.equal(artifacts.test?.accuracy, run.test.accuracy);
+    assert.equal(artifacts.evaluations[0].accuracy, run.test.accuracy);
   });
 });

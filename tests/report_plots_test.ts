@@ -72,12 +72,13 @@ Deno.test("training curves label axes, splits, the learning rate and the best ep
   const best = bestEpochOf(logs, "val_accuracy")!;
   assert.deepEqual(best, { epoch: 3, monitor: "val_accuracy", value: 0.61 }, "first best wins");
   assert.equal(bestEpochOf(logs, "val_loss")!.epoch, 5);
-  const figure = await trainingCurvesFigure(logs, best);
+  const figure = await trainingCurvesFigure(logs, best, false);
   for (const text of ["epoch", "loss", "accuracy", "learning rate", "train", "validation"]) {
     assert.match(figure.svg, new RegExp(`>${text}<`), `the SVG shows '${text}'`);
   }
   assert.match(figure.svg, />best epoch 3</);
   assert.match(figure.caption, /epoch 3, the best by val_accuracy \(0\.6100\)/);
+  assert.match(figure.caption, /during the epoch, without augmentation\)/);
   assert.equal(bestEpochOf([], "val_accuracy"), undefined);
 });
 

@@ -3,7 +3,7 @@
  * study), printed and written as compare.html + compare.md.
  */
 import { defineCommand } from "../args.ts";
-import { textTable, writeComparison } from "../../lib/report/mod.ts";
+import { summarizeRuns, textTable, writeComparison } from "../../lib/report/mod.ts";
 
 export const compareCommand = defineCommand({
   name: "compare",
@@ -13,16 +13,22 @@ export const compareCommand = defineCommand({
   options: {
     out: {
       type: "string",
-      default: "runs/compare",
       placeholder: "DIR",
-      description: "Folder for compare.html, compare.md and figures/",
+      description: "Folder for compare.html, compare.md and figures/ (default: runs/compare; " +
+        "with --json, nothing is written unless --out is given)",
     },
     json: { type: "boolean", description: "Print the run summaries as JSON instead of a table" },
     png: { type: "boolean", description: "Also write the figure as PNG" },
   },
   details: "Example:\n  fer compare runs/*-fer2013-* --out runs/study3",
   async run({ options, positionals }) {
-    const result = await writeComparison(positionals, options.out, { png: options.png });
+    if (options.json && options.out === undefined) {
+      console.log(JSON.stringify(await summarizeRuns(positionals), null, 2));
+      return;
+    }
+    const result = await writeComparison(positionals, options.out ?? "runs/compare", {
+      png: options.png,
+    });
     if (options.json) {
       console.log(JSON.stringify(result.summaries, null, 2));
       return;

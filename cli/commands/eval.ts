@@ -33,7 +33,8 @@ export const evalCommand = defineCommand({
       type: "integer",
       min: 0,
       placeholder: "N",
-      description: "At most N images (0: all; default: the run's)",
+      description:
+        "At most N images per split (0: all; default: the run's limit on its own data, else all)",
     },
     "batch-size": {
       type: "integer",
@@ -67,6 +68,7 @@ export const evalCommand = defineCommand({
       return 0;
     }
     console.log(`Backend: ${result.backend}`);
+    for (const line of result.data) console.log(line);
     console.log(
       `${m.dataset}, split ${m.split} (${m.count} images), TTA ${m.tta}: accuracy ` +
         `${m.accuracy.toFixed(4)}, macro F1 ${m.macro.f1.toFixed(4)}, macro AUC ` +

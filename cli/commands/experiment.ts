@@ -2,7 +2,14 @@
 import { defineCommand } from "../args.ts";
 import { UsageError } from "../../lib/errors.ts";
 import { BACKEND_CHOICES, defaultProgressMode } from "../../lib/train/mod.ts";
-import { BUDGETS, EXPERIMENTS, getExperiment, runExperiment } from "../../experiments/mod.ts";
+import {
+  BUDGETS,
+  DEFAULT_DOC,
+  DEFAULT_ROOT,
+  EXPERIMENTS,
+  getExperiment,
+  runExperiment,
+} from "../../experiments/mod.ts";
 import { CHECKPOINT_EVERY_OPTION, TIME_LIMIT_OPTION } from "./train.ts";
 
 export const experimentCommand = defineCommand({
@@ -36,13 +43,13 @@ export const experimentCommand = defineCommand({
     out: {
       type: "string",
       placeholder: "DIR",
-      default: "runs/experiments",
+      default: DEFAULT_ROOT,
       description: "Parent folder",
     },
     doc: {
       type: "string",
       placeholder: "FILE",
-      default: "docs/REPRODUCTION.md",
+      default: DEFAULT_DOC,
       description: "Markdown file whose section for this experiment is rewritten",
     },
     "time-limit": TIME_LIMIT_OPTION,

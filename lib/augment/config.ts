@@ -120,6 +120,14 @@ export function resolveAugmentConfig(config: AugmentConfig): ResolvedAugmentConf
   };
 }
 
+/** Whether `config` changes training images at all (`{}`, what `--augment none` gives, does not). */
+export function isAugmenting(config: AugmentConfig): boolean {
+  const r = resolveAugmentConfig(config);
+  return r.horizontalFlip > 0 || r.rotation > 0 || r.widthShift > 0 || r.heightShift > 0 ||
+    r.shear > 0 || r.zoom[0] !== 1 || r.zoom[1] !== 1 || r.crop !== undefined ||
+    r.randomErasing !== undefined;
+}
+
 function resolveZoom(zoom: number | Range): readonly [number, number] {
   if (typeof zoom === "number") {
     const z = number(zoom, "augment.zoom", 0, 0.999);

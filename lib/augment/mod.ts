@@ -25,6 +25,7 @@ export {
 export {
   type AugmentConfig,
   type CropConfig,
+  isAugmenting,
   type RandomErasingConfig,
   resolveAugmentConfig,
   type ResolvedAugmentConfig,

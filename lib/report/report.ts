@@ -5,6 +5,7 @@
  * those cannot be loaded, so a report can always be written.
  */
 import type * as tf from "@tensorflow/tfjs";
+import { isAugmenting } from "../augment/mod.ts";
 import { type BackendChoice, ensureBackend } from "../backend/mod.ts";
 import { join } from "node:path";
 import type { LabeledImages } from "../data/mod.ts";
@@ -108,7 +109,14 @@ async function trainingSection(run: RunArtifacts): Promise<Section> {
     title: "Training",
     blocks: [
       { kind: "table", table: trainingSummaryTable(run.config, run.history, run.best) },
-      { kind: "figure", figure: await trainingCurvesFigure(run.history, run.best) },
+      {
+        kind: "figure",
+        figure: await trainingCurvesFigure(
+          run.history,
+          run.best,
+          isAugmenting(run.config.augment ?? {}),
+        ),
+      },
     ],
   };
 }
@@ -127,7 +135,11 @@ async function resultsSections(run: RunArtifacts): Promise<Section[]> {
   }));
   const matrices: Block[] = [];
   for (const m of run.evaluations) {
-    const id = `confusion-matrix-${m.split}${m.tta === "none" ? "" : `-${m.tta}`}`;
+    // Another dataset's evaluation of the run (fer eval --data) gets a file of its own.
+    const data = m.dataset === run.config.data.dataset
+      ? ""
+      : `${datasetLabel(m.dataset).replace(/[^\w.-]+/g, "_")}-`;
+    const id = `confusion-matrix-${data}${m.split}${m.tta === "none" ? "" : `-${m.tta}`}`;
     matrices.push({ kind: "figure", figure: await confusionMatrixFigure(m, id) });
   }
   const roc: Block[] = [];
@@ -206,8 +218,8 @@ async function predictionsSection(
       },
       {
         kind: "examples",
-        caption: `The most confident mistakes on the test split (no TTA) (${picks.wrong.length} ` +
-          `shown): the orange bar is the predicted class.`,
+        caption: `The most confident mistakes on the test split (no TTA), predicted classes in ` +
+          `turn (${picks.wrong.length} shown): the orange bar is the predicted class.`,
         cards: await cards(picks.wrong),
       },
     ],

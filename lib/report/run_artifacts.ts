@@ -49,8 +49,17 @@ async function readTextIfPresent(path: string): Promise<string | undefined> {
   }
 }
 
+/** The part of a split a name means: FER2013's Usage names and the generic ones alike. */
+function splitPart(name: string): "train" | "val" | "test" | string {
+  if (name === "test" || name === "PrivateTest") return "test";
+  if (name.startsWith("val") || name === "PublicTest") return "val";
+  if (name === "train" || name === "Training") return "train";
+  return name;
+}
+
 function evaluationOrder(metrics: EvaluationMetrics): number {
-  const split = metrics.split === "test" ? 0 : metrics.split.startsWith("val") ? 2 : 3;
+  const part = splitPart(metrics.split);
+  const split = part === "test" ? 0 : part === "val" ? 2 : 3;
   return split * 2 + (metrics.tta === "none" ? 0 : 1);
 }
 
@@ -83,16 +92,40 @@ export async function readRunArtifacts(dir: string): Promise<RunArtifacts> {
   const history = historyText === undefined ? [] : parseHistoryCsv(historyText, folder.historyPath);
   if (historyText === undefined) missing.push("history.csv: not found (no epoch finished)");
 
-  const evaluations: EvaluationMetrics[] = [];
+  const names: string[] = [];
   for await (const entry of Deno.readDir(dir)) {
-    if (entry.isFile && /^metrics(-[\w.-]+)?\.json$/.test(entry.name)) {
-      evaluations.push(await folder.readJson<EvaluationMetrics>(join(dir, entry.name)));
-    }
+    if (entry.isFile && /^metrics(-[\w.-]+)?\.json$/.test(entry.name)) names.push(entry.name);
+  }
+  // The run's own evaluations first: 'fer eval --split PrivateTest' of the run's own test split
+  // saves the same numbers under another name, shown once, as the run's.
+  const own = (name: string) => name === "metrics.json" || name === "metrics-val.json" ? 0 : 1;
+  names.sort((a, b) => own(a) - own(b) || a.localeCompare(b));
+  const evaluations: EvaluationMetrics[] = [];
+  const seen = new Set<string>();
+  let test: EvaluationMetrics | undefined;
+  for (const name of names) {
+    const metrics = await folder.readJson<EvaluationMetrics>(join(dir, name));
+    if (name === "metrics.json") test = metrics;
+    const key = JSON.stringify([
+      metrics.dataset,
+      splitPart(metrics.split),
+      metrics.tta,
+      metrics.count,
+      metrics.confusionMatrix,
+    ]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    evaluations.push(metrics);
   }
   evaluations.sort((a, b) => evaluationOrder(a) - evaluationOrder(b) || a.tta.localeCompare(b.tta));
-  const test = evaluations.find((m) => m.split === "test" && m.tta === "none");
   if (!test) {
-    missing.push("metrics.json: not found (the run has not been evaluated on a test split)");
+    const kind = config.data?.split?.kind;
+    missing.push(
+      kind === "k-fold" || kind === "group-k-fold"
+        ? "metrics.json: none, as the run's k-fold protocol has no test split (its validation " +
+          "fold is its result)"
+        : "metrics.json: not found (the run has not been evaluated on a test split)",
+    );
   }
 
   const predictionsPath = join(dir, "predictions.csv");

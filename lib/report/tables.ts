@@ -2,6 +2,7 @@
  * The tables of a report, built from metrics.json contents and the run config. Every number is
  * one lib/metrics computed; here it is only formatted (Python-style rounding, `formatFixed`).
  */
+import { isAugmenting } from "../augment/mod.ts";
 import { describeProtocol } from "../data/mod.ts";
 import { type EvaluationMetrics, formatFixed } from "../metrics/mod.ts";
 import type { EpochLogs } from "../train/callbacks.ts";
@@ -114,7 +115,12 @@ export function trainingSummaryTable(
     ],
     ["validation accuracy at that epoch (no TTA)", formatMetric(bestLogs?.val_accuracy)],
     ["validation loss at that epoch (no TTA)", formatMetric(bestLogs?.val_loss)],
-    ["last epoch training accuracy (running, augmented)", formatMetric(last?.accuracy)],
+    [
+      `last epoch training accuracy (running${
+        isAugmenting(config.augment ?? {}) ? ", augmented" : ", no augmentation"
+      })`,
+      formatMetric(last?.accuracy),
+    ],
     ["last learning rate", last ? String(last.lr) : "n/a"],
     ["training time", `${(seconds / 60).toFixed(1)} min`],
   ];

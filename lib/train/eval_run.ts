@@ -55,6 +55,8 @@ export interface EvaluationResult {
   readonly savedIn?: string;
   /** sklearn-style classification report text. */
   readonly report: string;
+  /** What data was evaluated: the dataset, its protocol, the classes kept, the split sizes. */
+  readonly data: readonly string[];
   readonly backend: string;
 }
 
@@ -135,6 +137,7 @@ export async function evaluateModel(
     return {
       metrics,
       report: classificationReport(images.labels, probabilities, images.classNames, 4),
+      data: data.description,
       backend: backend.description,
       savedIn,
     };

@@ -90,7 +90,17 @@ export async function prepareData(data: DataConfig, seed: number): Promise<Prepa
     exactDuplicatesDropped = before - ds.count;
     description.push(`  dropped ${exactDuplicatesDropped} exact duplicate images`);
   }
-  if (data.classes) ds = selectClasses(ds, data.classes);
+  if (data.classes) {
+    const before = ds;
+    ds = selectClasses(ds, data.classes);
+    const left = before.classNames.filter((name) => !ds.classNames.includes(name));
+    if (left.length > 0) {
+      description.push(
+        `  kept ${ds.classNames.length} classes (${ds.count} of ${before.count} images); left ` +
+          `out: ${left.join(", ")}`,
+      );
+    }
+  }
   if (data.dropNearDuplicates !== undefined) {
     const before = ds.count;
     ds = dropDuplicates(ds, findNearDuplicates(ds, data.dropNearDuplicates).groups);

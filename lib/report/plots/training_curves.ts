@@ -147,7 +147,8 @@ export function trainingCurvesSpec(
 /** The training-curves figure of a run's history. */
 export async function trainingCurvesFigure(
   history: readonly EpochLogs[],
-  best?: BestEpoch,
+  best: BestEpoch | undefined,
+  augmented: boolean,
 ): Promise<Figure> {
   const selection = best
     ? ` The dashed line marks epoch ${best.epoch}, the best by ${best.monitor} ` +
@@ -157,7 +158,8 @@ export async function trainingCurvesFigure(
     id: "training-curves",
     title: "Training curves",
     caption: `Loss and accuracy per epoch on the training split (as measured during the epoch, ` +
-      `with augmentation) and on the validation split (no TTA), and the learning rate.${selection}`,
+      `${augmented ? "with" : "without"} augmentation) and on the validation split (no TTA), ` +
+      `and the learning rate.${selection}`,
     svg: await renderSvg(trainingCurvesSpec(history, best)),
   };
 }
