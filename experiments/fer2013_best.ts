@@ -3,7 +3,8 @@
  * data): their VGG variant on random 40×40 crops with flip and random erasing, SGD-Nesterov with
  * weight decay, ReduceLROnPlateau on validation accuracy, ten-crop test-time augmentation. Selected
  * on PublicTest only; PrivateTest reported with and without TTA. `ferplus` runs the same recipe on
- * the FER+ majority-vote labels.
+ * FER+ labels, each image's emotion with the most votes (the default "plurality" rule; `--vote
+ * majority` in `fer train` gives the reference code's stricter rule).
  */
 import type { AugmentConfig } from "../lib/augment/mod.ts";
 import type { DataConfig, ScheduleConfig } from "../lib/train/mod.ts";

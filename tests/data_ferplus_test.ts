@@ -10,6 +10,7 @@ import {
   syntheticImages,
   writeFer2013Csv,
 } from "../lib/data/mod.ts";
+import { prepareData } from "../lib/train/mod.ts";
 import { withTempDir } from "./helpers.ts";
 
 const HEADER = "Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt," +
@@ -109,5 +110,31 @@ Deno.test("misaligned or malformed FER+ files are DataErrors with file and line"
     await assert.rejects(readFerPlusVotes(path), /:3: vote count '-1' for sadness/);
     await Deno.writeTextFile(path, "Usage,Image name,neutral\nTraining,a.png,1\n");
     await assert.rejects(readFerPlusVotes(path), /:1: header .* is not the FER\+ header/);
+  });
+});
+
+Deno.test("a run's data config picks the FER+ vote rule", async () => {
+  const usages = ["Training", "PublicTest", "PrivateTest", "PublicTest"];
+  const votes = [
+    [0, 7, 0, 0, 0, 0, 0, 0, 0, 0],
+    [4, 0, 2, 2, 0, 0, 0, 0, 0, 0], // neutral by plurality; no majority
+    [0, 8, 0, 0, 0, 0, 0, 0, 0, 0],
+    [0, 9, 0, 0, 0, 0, 0, 0, 0, 0],
+  ];
+  await withTempDir(async (dir) => {
+    await Deno.mkdir(`${dir}/fer2013`);
+    await Deno.mkdir(`${dir}/ferplus`);
+    await writeFer2013Csv(fer2013(usages), `${dir}/fer2013/fer2013.csv`);
+    await Deno.writeTextFile(`${dir}/ferplus/fer2013new.csv`, ferPlusCsv(votes, usages));
+    const loaded = async (vote?: "plurality" | "majority") =>
+      (await prepareData({
+        dataset: "ferplus",
+        dataDir: dir,
+        vote,
+        split: { kind: "official" },
+        normalization: { kind: "model" },
+      }, 0)).counts.loaded;
+    assert.equal(await loaded(), 4);
+    assert.equal(await loaded("majority"), 3);
   });
 });

@@ -57,6 +57,12 @@ const options = {
     min: 0,
     description: "With a k-fold split: the validation fold, 0..K-1 (default 0)",
   },
+  vote: {
+    type: "string",
+    choices: ["plurality", "majority"],
+    description: "FER+ hard labels: plurality (the most votes wins; default) or majority " +
+      "(the FER+ reference code: single votes dropped, more than half of the rest needed)",
+  },
   limit: {
     type: "integer",
     placeholder: "N",
@@ -201,6 +207,7 @@ export function configFromOptions(base: RunConfig, o: ParsedOptions<typeof optio
         : base.data.split,
       fold: o.fold ?? base.data.fold,
       limit: o.limit ?? base.data.limit,
+      vote: o.vote ?? base.data.vote,
     },
     optimizer: {
       ...base.optimizer,

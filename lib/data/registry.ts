@@ -78,7 +78,8 @@ export const DATASETS: readonly DatasetEntry[] = [
   {
     name: "ferplus",
     description: "FER+: FER2013's images relabelled by 10 crowd votes each over 8 expressions " +
-      "(plus unknown / not a face); majority labels and vote distributions, official split",
+      "(plus unknown / not a face); hard labels by plurality (or the reference code's majority " +
+      "rule) and vote distributions, official split",
     citation: "Barsoum et al., Training Deep Networks for Facial Expression Recognition with " +
       "Crowd-Sourced Label Distribution, ICMI 2016 (arXiv:1608.01041)",
     source: "https://github.com/microsoft/FERPlus (labels; the images are FER2013's, see fer2013)",

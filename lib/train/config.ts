@@ -6,7 +6,7 @@
 import type { Monitor } from "./callbacks.ts";
 import type { OptimizerConfig } from "./optimizers.ts";
 import type { AugmentConfig } from "../augment/mod.ts";
-import type { NormalizationSpec, Protocol } from "../data/mod.ts";
+import type { FerPlusVoteRule, NormalizationSpec, Protocol } from "../data/mod.ts";
 
 import type { BackendChoice } from "../backend/mod.ts";
 import { UsageError } from "../errors.ts";
@@ -43,6 +43,11 @@ export interface DataConfig {
   readonly dropNearDuplicates?: number;
   /** Use a stratified sample of this many images of the whole dataset, before splitting. */
   readonly sample?: number;
+  /**
+   * FER+ hard labels: "plurality" (default: the most votes wins) or "majority" (the FER+
+   * reference code's mode: single votes dropped, more than half of the rest needed).
+   */
+  readonly vote?: FerPlusVoteRule;
   readonly normalization: NormalizationConfig;
 }
 

@@ -79,7 +79,7 @@ function limitImages(ds: LabeledImages, limit: number | undefined, seed: number)
 
 /** Loads and splits the data of a run as its config says. */
 export async function prepareData(data: DataConfig, seed: number): Promise<PreparedData> {
-  let ds = await loadDataset(data.dataset, { dataDir: data.dataDir });
+  let ds = await loadDataset(data.dataset, { dataDir: data.dataDir, vote: data.vote });
   const loaded = ds.count;
   const description = [`Data: ${ds.name}, ${ds.count} images, ${describeProtocol(data.split)}`];
   let exactDuplicatesDropped: number | undefined;
