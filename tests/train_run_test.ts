@@ -154,6 +154,26 @@ Deno.test("out-of-range settings name the option and the config key; nothing is 
       wrongSplit.err,
       /--split PrivateTest names a part of FER2013's official split, .* use train, val or test/,
     );
+
+    // Keras' restore_best_weights=False: the run keeps its last epoch, and its card says so.
+    const noRestore = { monitor: "val_accuracy", patience: 3, restoreBest: false };
+    await Deno.writeTextFile(
+      `${dir}/last.json`,
+      JSON.stringify({ schedule: { earlyStopping: noRestore } }),
+    );
+    const last = `${dir}/last`;
+    const kept = await captureStdout(() =>
+      main([
+        ...trainArgs(csv, last, "--config", `${dir}/last.json`, "--no-report"),
+        "--epochs",
+        "1",
+      ])
+    );
+    assert.equal(kept.code, 0, kept.err);
+    assert.doesNotMatch(kept.out, /Restored the best epoch/);
+    const { card } = JSON.parse(await Deno.readTextFile(`${last}/model/model.json`))
+      .userDefinedMetadata.fer;
+    assert.equal(card.selectedBy, "the last epoch (no selection)");
   });
 });
 

@@ -51,7 +51,11 @@ export interface AugmentConfig {
   readonly horizontalFlip?: number;
   /** Keras `rotation_range`: rotate by U(-r, r) degrees, 0..180. */
   readonly rotation?: number;
-  /** Keras `width_shift_range`, as a fraction of the width, 0..1. */
+  /**
+   * Keras `width_shift_range`, as a fraction of the width, 0..1 (1 is the whole width; Keras
+   * reads values ≥ 1 as pixels). Shifts horizontally, as Keras documents; its
+   * ImageDataGenerator code draws the horizontal shift from the height range (tf-keras#310).
+   */
   readonly widthShift?: number;
   /** Keras `height_shift_range`, as a fraction of the height, 0..1. */
   readonly heightShift?: number;

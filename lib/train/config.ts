@@ -67,7 +67,11 @@ export interface ScheduleConfig {
   readonly epochs: number;
   readonly batchSize: number;
   readonly lr: LrScheduleConfig;
-  /** Stop after `patience` epochs without improvement; restore the best weights if asked. */
+  /**
+   * Stop after `patience` epochs without improvement. `restoreBest: false` ends on the last
+   * epoch's weights; otherwise a run ends on the best epoch by `checkpointMonitor` (which `fer
+   * train` sets to the same quantity as `monitor`).
+   */
   readonly earlyStopping?: {
     readonly monitor: Monitor;
     readonly patience: number;
@@ -105,6 +109,15 @@ export function valueChanges(a: unknown, b: unknown, path = ""): string[] {
     );
   }
   return show(a) === show(b) ? [] : [`${path}: ${show(a)} → ${show(b)}`];
+}
+
+/**
+ * Whether a run keeps its last epoch's weights: asked for directly (`keepLastEpoch`), or by an
+ * early stopping that does not restore the best (Keras' `restore_best_weights=False`). Otherwise
+ * it ends on the best epoch by `checkpointMonitor`.
+ */
+export function keepsLastEpoch(schedule: ScheduleConfig): boolean {
+  return schedule.keepLastEpoch === true || schedule.earlyStopping?.restoreBest === false;
 }
 
 /** A run's data as part of its recipe: without where the dataset lives on one machine (`dataDir`). */

@@ -21,7 +21,12 @@ export interface OptimizerConfig {
   readonly weightDecay?: number;
 }
 
-/** Creates a tfjs optimizer; `nesterov` is SGD with Nesterov momentum (0.9 unless given). */
+/**
+ * Creates a tfjs optimizer; `nesterov` is SGD with Nesterov momentum (0.9 unless given). Adam and
+ * RMSprop take Keras' ε = 1e-7 (PyTorch's is 1e-8); RMSprop adds ε inside the square root, as
+ * Keras 3 and tf.keras do (PyTorch adds it outside). Momentum SGD keeps its velocity without the
+ * learning rate, as PyTorch does: a ReduceLROnPlateau cut acts on the next step.
+ */
 export function createOptimizer(config: OptimizerConfig): tf.Optimizer {
   const { name, lr } = config;
   switch (name) {

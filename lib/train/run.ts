@@ -32,7 +32,13 @@ import {
   stepSchedule,
 } from "./callbacks.ts";
 import { CheckpointStore, loadModelTensors } from "./checkpoint.ts";
-import { checkRunConfig, dataRecipe, type RunConfig, type TtaChoice } from "./config.ts";
+import {
+  checkRunConfig,
+  dataRecipe,
+  keepsLastEpoch,
+  type RunConfig,
+  type TtaChoice,
+} from "./config.ts";
 import { balancedClassWeights } from "./losses.ts";
 import { createOptimizer } from "./optimizers.ts";
 import {
@@ -409,7 +415,7 @@ function trainedModelCard(
     ...modelCardBasics(config, fer, backend, commands, classNames, scores),
     epochsRun: fit.history.length,
     bestEpoch: fit.bestEpoch + 1,
-    selectedBy: config.schedule.keepLastEpoch
+    selectedBy: keepsLastEpoch(config.schedule)
       ? "the last epoch (no selection)"
       : `${fit.monitor} on the validation split`,
     timeLimitReached: fit.timeLimitReached,
@@ -579,7 +585,7 @@ export async function trainRun(
 
   // Model selection uses the validation split only: the best checkpoint by checkpointMonitor.
   const saved = await store.read();
-  if (saved?.best && fit.bestEpoch >= 0 && !config.schedule.keepLastEpoch) {
+  if (saved?.best && fit.bestEpoch >= 0 && !keepsLastEpoch(config.schedule)) {
     await loadModelTensors(store.dir, saved.best.model, fer.model);
     log(
       `Restored the best epoch (${fit.bestEpoch + 1}, ${fit.monitor} ${fit.bestValue.toFixed(4)})`,

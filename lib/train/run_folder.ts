@@ -4,6 +4,8 @@
  *     config.json    the resolved configuration (what `--resume` and `fer eval` read back)
  *     data.json      how many images each data step kept, and the split sizes (DataCounts)
  *     history.csv    one row per epoch: loss, accuracy, val_loss, val_accuracy, lr, seconds
+ *                    (loss includes label smoothing and the L2 penalty; val_loss is the plain
+ *                    cross-entropy, so it compares across runs but not always with loss)
  *     train.log      what the run printed, without the progress bar
  *     commands.txt   the command that started the run, then each one that resumed it
  *     checkpoint/    last and best weights with optimizer and RNG state (see checkpoint.ts)
