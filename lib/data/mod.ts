@@ -10,6 +10,7 @@
  * const norm = resolveNormalization({ kind: "train-mean-std" }, train);
  * ```
  */
+export { applyOrientation, jpegOrientation } from "./exif.ts";
 export type { DatasetSplits, LabeledImages } from "./types.ts";
 export {
   CANONICAL_CLASSES,

@@ -3,12 +3,12 @@
  * errors that name the file. Decoding itself is lib/data's, so predict reads exactly the formats
  * the dataset loaders read.
  */
-import { decodeImage, type RgbaImage } from "../data/mod.ts";
+import { applyOrientation, decodeImage, jpegOrientation, type RgbaImage } from "../data/mod.ts";
 import { DataError } from "../errors.ts";
 import type { ImageInput } from "./types.ts";
 
 /**
- * The decoded image. `name` labels errors for bytes and decoded images (a path names itself).
+ * The decoded image, turned upright as a JPEG's EXIF orientation says. `name` labels errors for bytes and decoded images (a path names itself).
  * Throws DataError naming the file when it cannot be read or is not a PNG/JPEG/BMP/TIFF/GIF.
  */
 export async function readImage(input: ImageInput, name = "image"): Promise<RgbaImage> {
@@ -27,11 +27,14 @@ export async function readImage(input: ImageInput, name = "image"): Promise<Rgba
   } else {
     bytes = input;
   }
+  let image: RgbaImage;
   try {
-    return await decodeImage(bytes);
+    image = await decodeImage(bytes);
   } catch (error) {
     throw new DataError((error as Error).message, source);
   }
+  // A phone photo is stored as the sensor saw it; its EXIF says how to turn it upright.
+  return applyOrientation(image, jpegOrientation(bytes));
 }
 
 function checkRgba(image: RgbaImage, name: string): void {
