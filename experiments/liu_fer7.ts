@@ -28,7 +28,8 @@ export const liuFer7: Experiment = {
   title: "FER2013 7 classes, shuffled 81/9/10: the 5-block CNN",
   paper: `Liu et al., 5-block CNN on FER2013 (accuracy ${fixed(PAPER_ACCURACY, 3)})`,
   budgets: {
-    quick: `${QUICK.epochs} epochs on ${QUICK.limit} images per split`,
+    quick: `${QUICK.epochs} epochs on at most ${QUICK.limit.toLocaleString("en-US")} images per ` +
+      "split (so on part of the training split; validation and test stay whole)",
     paper: "up to 50 epochs, early stopping on val accuracy (patience 5)",
   },
   runs(budget: Budget) {

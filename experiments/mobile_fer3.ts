@@ -38,12 +38,15 @@ import type { Budget, Experiment, ExperimentRun, RunOutcome } from "./types.ts";
 
 const MODELS = ["mobilenetv2", "shufflenetv2", "resnet18"] as const;
 const BATCH = 128;
+const PATIENCE = 5;
 /** The paper's grid, 1e-1 down to 1e-9. */
 const PAPER_LRS = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9];
 
 /** What a budget trains: the subset, the schedule, the sweep and the pretraining. */
 interface Plan {
   readonly size: number;
+  /** The paper's cheaper variant: the three models again at this size. */
+  readonly variantSize?: number;
   readonly sample: number;
   readonly epochs: number;
   readonly sweepLrs: readonly number[];
@@ -66,6 +69,7 @@ const PLANS: Record<Budget, Plan> = {
   },
   paper: {
     size: 224,
+    variantSize: 48,
     sample: 5000,
     epochs: 25,
     sweepLrs: PAPER_LRS,
@@ -78,6 +82,9 @@ const epochCount = (n: number) => `${n} epoch${n === 1 ? "" : "s"}`;
 /** "1e-3" */
 const lrLabel = (lr: number) => lr.toExponential();
 const isSweep = (key: string) => key.startsWith("sweep-");
+/** A Table 2 run: a model at the budget's size, or at the variant's ("resnet18-48"). */
+const isModelRun = (key: string) =>
+  MODELS.some((model) => key === model || new RegExp(`^${model}-\\d+$`).test(key));
 const sweepKey = (lr: number) => `sweep-mobilenetv2-lr${lrLabel(lr)}`;
 
 /** A budget in words, for the reproduction section. */
@@ -90,8 +97,12 @@ function describe(plan: Plan): string {
     ? "all of FER2013"
     : `${plan.pretrainLimit} images per official split of FER2013`;
   return [
-    `${plan.sample.toLocaleString("en-US")} images at ${plan.size}×${plan.size},`,
-    `${plan.epochs} epochs per model with early stopping;`,
+    `${plan.sample.toLocaleString("en-US")} images at ${plan.size}×${plan.size}` +
+    (plan.variantSize
+      ? ` (and at ${plan.variantSize}×${plan.variantSize}, the cheaper variant),`
+      : ","),
+    `${plan.epochs} epochs per model` +
+    (plan.epochs > PATIENCE ? ` with early stopping (patience ${PATIENCE});` : ";"),
     `${rates}, ${epochCount(plan.sweepEpochs)} each;`,
     `pretraining on ${fer7} (7 classes) for ${epochCount(plan.pretrainEpochs)},`,
     "then fine-tuning like the scratch run",
@@ -123,7 +134,7 @@ function recipeRun(key: string, model: string, data: DataConfig, plan: Plan, epo
     modelOptions: inputOptions(plan),
     data,
     optimizer: adam(1e-3),
-    schedule: earlyStopped(epochs, BATCH, "val_loss", 5),
+    schedule: earlyStopped(epochs, BATCH, "val_loss", PATIENCE),
   });
 }
 
@@ -133,6 +144,14 @@ function runs(budget: Budget): ExperimentRun[] {
     key: model,
     config: recipeRun(model, model, subset(plan), plan, plan.epochs),
   }));
+  const variantSize = plan.variantSize;
+  const variants = variantSize === undefined ? [] : MODELS.map((model) => {
+    const key = `${model}-${variantSize}`;
+    return {
+      key,
+      config: recipeRun(key, model, subset(plan), { ...plan, size: variantSize }, plan.epochs),
+    };
+  });
   // Constant rate, no early stopping: every epoch of every rate stays in the curves.
   const sweep = plan.sweepLrs.map((lr) => ({
     key: sweepKey(lr),
@@ -164,7 +183,7 @@ function runs(budget: Budget): ExperimentRun[] {
       initFromRun: PRETRAIN,
     },
   ];
-  return [...models, ...sweep, ...transfer];
+  return [...models, ...variants, ...sweep, ...transfer];
 }
 
 /** MACs per image and parameters of `run`'s model at its input shape, as `fer models` counts. */
@@ -193,7 +212,7 @@ function secondsPerEpoch(result: RunResult): number {
 }
 
 function table2(outcomes: readonly RunOutcome[]): string {
-  const rows = outcomes.filter(({ run }) => (MODELS as readonly string[]).includes(run.key))
+  const rows = outcomes.filter(({ run }) => isModelRun(run.key))
     .map(({ run, result }) => {
       const m = result.metrics;
       const cost = modelCost(run, result.valMetrics.classes.length);

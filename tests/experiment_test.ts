@@ -289,6 +289,11 @@ Deno.test("mobile-fer3: sweep grid per budget, pretraining before fine-tuning", 
   assert.deepEqual(lrs("paper"), [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9]);
   assert.deepEqual(lrs("quick"), [1e-1, 1e-3, 1e-5]);
   assert.ok(keys("quick").includes("sweep-mobilenetv2-lr1e-3"));
+  // The paper budget adds the cheaper 48×48 variant of its three 224×224 models.
+  const variant = mobileFer3.runs("paper").find((r) => r.key === "resnet18-48")!;
+  assert.deepEqual(variant.config.model.options?.inputShape, [48, 48, 1]);
+  assert.ok(!keys("quick").includes("resnet18-48"));
+  assert.match(mobileFer3.budgets.paper, /224×224 \(and at 48×48, the cheaper variant\)/);
   for (const budget of ["quick", "paper"] as const) {
     const runs = mobileFer3.runs(budget);
     const finetune = runs.find((r) => r.key === "finetune-mobilenetv2")!;

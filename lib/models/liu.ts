@@ -1,7 +1,8 @@
 /**
  * Liu et al.'s five-block CNN for 7-class FER2013 (48×48 grey): one 3×3 'same' convolution per
- * block (32, 64, 128, 256, 512 filters) with BN, max-pool and dropout after blocks 2–5, L2 on the
- * 256-filter convolution, then dense 256 and 128 with BN and dropout. About 172M MACs per image.
+ * block (32, 64, 128, 256, 512 filters); blocks 2–5 add BN and max-pool, blocks 2–4 dropout; L2
+ * on the 256-filter convolution; then dense 256 and 128 with BN and dropout. About 172M MACs per
+ * image.
  */
 import type * as tf from "@tensorflow/tfjs";
 import type { BuildContext } from "./build_context.ts";

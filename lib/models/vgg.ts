@@ -3,6 +3,9 @@
  * torchvision's `vgg11` / `vgg11_bn` so ImageNet weights map by index (`features.N`,
  * `classifier.N`, see docs/WEIGHTS.md). VGG's first layer already is a stride-1 3×3 convolution, so
  * small inputs need no other stem: at 48×48 the five pools leave 1×1×512 for the classifier.
+ * torchvision's AdaptiveAvgPool2d((7, 7)) before the classifier is left out: at 224×224 it changes
+ * nothing, and at 48×48 it would only copy that 1×1 map 49 times (512 → 25,088 inputs). So
+ * `classifier.0` takes ImageNet weights at 224×224 only.
  */
 import type * as tf from "@tensorflow/tfjs";
 import type { BuildContext } from "./build_context.ts";
