@@ -238,7 +238,28 @@ export function channelsLastDesc(lib: OneDnn, shape: readonly number[]): Uint8Ar
 }
 
 /**
- * Opens oneDNN once per process. `threads` sets its OpenMP thread count, which is read when the
+ * Keeps the library at `path` loaded until the process ends. Deno unloads a library when the
+ * isolate that opened it ends, but oneDNN's OpenMP threads outlive it: the next isolate to use
+ * oneDNN (the next module of `deno test`, which runs modules as isolates of one process) then
+ * crashed now and then in unloaded code. A second reference from glibc's own dlopen, never
+ * closed and marked RTLD_NODELETE, pins it; without glibc there is nothing to pin.
+ */
+function pinForProcess(path: string): void {
+  const RTLD_NOW = 0x2, RTLD_NODELETE = 0x1000;
+  let libc;
+  try {
+    libc = Deno.dlopen("libc.so.6", {
+      dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
+    });
+  } catch {
+    return;
+  }
+  libc.symbols.dlopen(new TextEncoder().encode(`${path}\0`), RTLD_NOW | RTLD_NODELETE);
+  libc.close();
+}
+
+/**
+ * Opens oneDNN once per isolate (and keeps it loaded for the process, see pinForProcess). `threads` sets its OpenMP thread count, which is read when the
  * library loads, so the first call decides it. Its idle threads sleep instead of spinning, since
  * the wasm backend's threads run the kernels in between on the same cores.
  */
@@ -272,6 +293,7 @@ export function loadOneDnn(threads: number): OneDnn {
         "Use --backend wasm",
     );
   }
+  pinForProcess(path);
   const engine = handleSlot();
   check(lib.dnnl_engine_create(engine, DNNL.cpuEngine, 0n), "engine_create");
   const stream = handleSlot();
