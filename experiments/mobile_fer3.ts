@@ -31,6 +31,7 @@ import {
   fixedEpochs,
   limited,
   markdownTable,
+  PAPER_NUMBERS_UNAVAILABLE,
   RUN_REPORTS_ARE_LOCAL,
   runConfig,
 } from "./parts.ts";
@@ -351,6 +352,8 @@ export const mobileFer3: Experiment = {
       "Test part (20 %), no TTA. MACs per image and parameters are counted from the model at its",
       "input size (as `fer models` counts them); seconds per epoch are the measured training time",
       "of an epoch here, without the validation pass (the backend is in each run's train.log).",
+      "",
+      PAPER_NUMBERS_UNAVAILABLE,
       "",
       table2(outcomes),
       "",

@@ -115,6 +115,11 @@ export function runConfig(parts: {
 export const RUN_REPORTS_ARE_LOCAL = "(run reports are written by the command into its run " +
   "folders and are not in the repository: they show dataset images)";
 
+/** Said where a paper's numbers cannot stand beside ours, so the gap is stated, not hidden. */
+export const PAPER_NUMBERS_UNAVAILABLE = "The paper's results are not beside ours: its text " +
+  "could not be obtained on these machines (no internet beyond the package registries), and " +
+  "the issue that specified this setup quotes none of its results.";
+
 /** A fraction as percentage points with one decimal: 0.0213 → "2.1". */
 export const points = (fraction: number) => (fraction * 100).toFixed(1);
 
