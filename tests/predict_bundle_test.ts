@@ -3,7 +3,7 @@
  * resolves imagescript through the repository's node_modules), and the bundle runs the CLI.
  */
 import assert from "node:assert/strict";
-import { buildBundle } from "../tools/build.ts";
+import { buildBinary, buildBundle } from "../tools/build.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -18,7 +18,7 @@ async function deno(...args: string[]): Promise<{ code: number; stdout: string; 
   return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
 }
 
-Deno.test("the bundle builds and runs --help and models --json from any folder", async () => {
+Deno.test("the bundle (and, with a runtime to hand, the binary) runs the CLI from any folder", async () => {
   await Deno.mkdir(`${ROOT}dist`, { recursive: true });
   const outDir = await Deno.makeTempDir({ dir: `${ROOT}dist`, prefix: ".test-bundle-" });
   try {
@@ -35,6 +35,25 @@ Deno.test("the bundle builds and runs --help and models --json from any folder",
     assert.equal(models.code, 0, models.stderr);
     const list = JSON.parse(models.stdout) as { name: string; params: number }[];
     assert.ok(list.some((m) => m.name === "resnet18" && m.params > 11_000_000));
+
+    // The single-file binary where deno compile can get its runtime; else it says why not.
+    const printed: string[] = [];
+    const log = console.log;
+    console.log = (...args: unknown[]) => printed.push(args.join(" "));
+    let binary: string | undefined;
+    try {
+      binary = await buildBinary(bundle, outDir);
+    } finally {
+      console.log = log;
+    }
+    if (binary === undefined) {
+      assert.match(printed.join("\n"), /compile: skipped: .*denort.*could not download it/);
+      console.log(printed.join("\n"));
+    } else {
+      const run = await new Deno.Command(binary, { args: ["models", "--json"], cwd: "/" }).output();
+      assert.equal(run.code, 0, new TextDecoder().decode(run.stderr));
+      assert.match(new TextDecoder().decode(run.stdout), /"resnet18"/);
+    }
   } finally {
     await Deno.remove(outDir, { recursive: true });
   }

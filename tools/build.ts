@@ -69,50 +69,50 @@ function sizeOf(path: string): string {
   return `${(Deno.statSync(path).size / 2 ** 20).toFixed(1)} MiB`;
 }
 
-/** A denort binary to compile with: DENORT_BIN, else the copy `deno compile` caches. */
-function findDenort(): string | undefined {
-  const fromEnv = Deno.env.get("DENORT_BIN");
-  if (fromEnv) {
-    if (!existsSync(fromEnv)) throw new Error(`DENORT_BIN=${fromEnv} does not exist`);
-    return fromEnv;
-  }
-  const cache = Deno.env.get("DENO_DIR") ?? join(Deno.env.get("HOME") ?? "", ".cache/deno");
-  const cached = join(
-    cache,
-    `dl/release/v${Deno.version.deno}/denort-x86_64-unknown-linux-gnu.zip`,
-  );
-  return existsSync(cached) ? cached : undefined;
-}
-
 /**
  * Compiles `bundle` into `<outDir>/fer` with the runtime files embedded. Returns the binary's
- * path, or undefined after printing why it skipped (no denort).
+ * path, or undefined after printing why it skipped: `deno compile` downloads Deno's denort runtime
+ * (unless DENORT_BIN names one or its cache holds one), and where that download fails, as on
+ * machines without internet access, there is nothing to build with.
  */
 export async function buildBinary(bundle: string, outDir: string): Promise<string | undefined> {
-  const denort = findDenort();
-  if (denort === undefined) {
-    console.log(
-      `compile: skipped: 'deno compile' needs Deno's denort runtime (v${Deno.version.deno}), which ` +
-        "it downloads from dl.deno.land; that host is unreachable here and no npm package ships " +
-        "denort. Set DENORT_BIN to a denort binary (from the Deno release's denort-<target>.zip) " +
-        "and run again.",
-    );
-    return undefined;
+  const denortBin = Deno.env.get("DENORT_BIN");
+  if (denortBin && !existsSync(denortBin)) {
+    throw new Error(`DENORT_BIN=${denortBin} does not exist`);
   }
   const output = join(outDir, "fer");
   const includes = RUNTIME_FILES.filter((path) => existsSync(join(ROOT, path)));
-  await run([
-    "compile",
-    "--no-check",
-    "-A",
-    ...includes.flatMap((path) => ["--include", path]),
-    "--include",
-    relative(ROOT, join(outDir, "pthread_worker.cjs")),
-    ...unusedNodeModules(includes).flatMap((path) => ["--exclude", path]),
-    "--output",
-    output,
-    bundle,
-  ]);
+  const compiled = await new Deno.Command(Deno.execPath(), {
+    cwd: ROOT,
+    stdout: "inherit",
+    stderr: "piped",
+    args: [
+      "compile",
+      "--no-check",
+      "-A",
+      ...includes.flatMap((path) => ["--include", path]),
+      "--include",
+      relative(ROOT, join(outDir, "pthread_worker.cjs")),
+      ...unusedNodeModules(includes).flatMap((path) => ["--exclude", path]),
+      "--output",
+      output,
+      bundle,
+    ],
+  }).output();
+  const stderr = new TextDecoder().decode(compiled.stderr);
+  if (compiled.code !== 0) {
+    const download = stderr.match(/error sending request for url \((\S+denort\S+)\)[^\n]*/);
+    if (download && !denortBin) {
+      console.log(
+        `compile: skipped: 'deno compile' needs Deno's denort runtime (v${Deno.version.deno}) ` +
+          `and could not download it (${download[0]}). Set DENORT_BIN to a denort binary (from ` +
+          "the Deno release's denort-<target>.zip) and run again.",
+      );
+      return undefined;
+    }
+    console.error(stderr);
+    throw new Error(`deno compile failed with status ${compiled.code}`);
+  }
   console.log(`compile: ${relative(ROOT, output) || output} (${sizeOf(output)})`);
   return output;
 }
