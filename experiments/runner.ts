@@ -101,12 +101,11 @@ function divergence(error: unknown): string | undefined {
  * "path: saved → wanted". The backend and the data folder are where a recipe ran, not part of it.
  */
 export function configChanges(saved: RunConfig, wanted: RunConfig): string[] {
-  const recipe = (config: RunConfig) =>
-    JSON.parse(JSON.stringify({
-      ...config,
-      backend: undefined,
-      data: dataRecipe(config.data),
-    }));
+  const recipe = (config: RunConfig) => ({
+    ...config,
+    backend: undefined,
+    data: dataRecipe(config.data),
+  });
   return valueChanges(recipe(saved), recipe(wanted));
 }
 

@@ -1,7 +1,7 @@
 /** `fer train <model>`: a RunConfig from defaults, an optional --config file and the options. */
 import { defineCommand, type ParsedOptions } from "../args.ts";
 import { FerError, UsageError } from "../../lib/errors.ts";
-import { DATASETS } from "../../lib/data/mod.ts";
+import { findDataset } from "../../lib/data/mod.ts";
 import { getModelSpec } from "../../lib/models/mod.ts";
 import { MONITORS } from "../../lib/train/callbacks.ts";
 import {
@@ -163,7 +163,7 @@ function parseSplit(text: string, seed: number): RunConfig["data"]["split"] {
  * protocol (CK+48 has no official split; papers use subject folds); a path keeps the base's.
  */
 function defaultSplit(dataset: string, base: RunConfig["data"]["split"]) {
-  return DATASETS.find((d) => d.name === dataset.toLowerCase())?.defaultProtocol ?? base;
+  return findDataset(dataset)?.defaultProtocol ?? base;
 }
 
 function scheduleFrom(

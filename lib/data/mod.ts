@@ -94,6 +94,7 @@ export {
   type DatasetEntry,
   datasetEntry,
   DATASETS,
+  findDataset,
   loadDataset,
   type LoadDatasetOptions,
   loadPath,

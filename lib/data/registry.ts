@@ -116,9 +116,14 @@ export const DATASETS: readonly DatasetEntry[] = [
   },
 ];
 
+/** The registry entry called `name` (any case), or undefined for anything else, such as a path. */
+export function findDataset(name: string): DatasetEntry | undefined {
+  return DATASETS.find((d) => d.name === name.toLowerCase());
+}
+
 /** The registry entry called `name`; a UsageError listing the names (and that paths work too). */
 export function datasetEntry(name: string): DatasetEntry {
-  const entry = DATASETS.find((d) => d.name === name.toLowerCase());
+  const entry = findDataset(name);
   if (!entry) throw unknownDataset(name);
   return entry;
 }
@@ -137,7 +142,7 @@ export async function loadDataset(
   nameOrPath: string,
   options: LoadDatasetOptions = {},
 ): Promise<LabeledImages> {
-  if (DATASETS.some((d) => d.name === nameOrPath.toLowerCase())) {
+  if (findDataset(nameOrPath)) {
     return await loadNamed(nameOrPath, dataDir(options.dataDir), options);
   }
   if (!existsSync(nameOrPath)) {

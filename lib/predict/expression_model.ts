@@ -5,8 +5,8 @@
  * loaded as, then through lib/train's ImageBatcher (centre crop if the run trained on crops, resize
  * to the model's input, grey to RGB if needed, the model's normalisation) and predictProbabilities.
  */
-import { ensureBackend } from "../backend/mod.ts";
 import { dirname, join } from "node:path";
+import { ensureBackend } from "../backend/mod.ts";
 import { FER2013_SIZE, type LabeledImages, toPixels } from "../data/mod.ts";
 import { FerError } from "../errors.ts";
 import { type LoadedModel, loadModel } from "../models/mod.ts";

@@ -8,8 +8,9 @@ import { DataError } from "../errors.ts";
 import type { ImageInput } from "./types.ts";
 
 /**
- * The decoded image, turned upright as a JPEG's EXIF orientation says. `name` labels errors for bytes and decoded images (a path names itself).
- * Throws DataError naming the file when it cannot be read or is not a PNG/JPEG/BMP/TIFF/GIF.
+ * The decoded image, turned upright as a JPEG's EXIF orientation says. `name` labels errors for
+ * bytes and decoded images (a path names itself). Throws DataError naming the file when it cannot
+ * be read or is not a PNG/JPEG/BMP/TIFF/GIF.
  */
 export async function readImage(input: ImageInput, name = "image"): Promise<RgbaImage> {
   if (typeof input !== "string" && !(input instanceof Uint8Array)) {

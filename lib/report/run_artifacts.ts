@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { EvaluationMetrics } from "../metrics/mod.ts";
 import type { EpochLogs } from "../train/callbacks.ts";
 import type { RunConfig } from "../train/config.ts";
+import { splitPart } from "../train/eval_run.ts";
 import { parseHistoryCsv, RunFolder } from "../train/run_folder.ts";
 import { type BestEpoch, bestEpochOf } from "./best_epoch.ts";
 import { parsePredictionsCsv, type RunPredictions } from "./predictions_csv.ts";
@@ -47,14 +48,6 @@ async function readTextIfPresent(path: string): Promise<string | undefined> {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
-}
-
-/** The part of a split a name means: FER2013's Usage names and the generic ones alike. */
-function splitPart(name: string): "train" | "val" | "test" | string {
-  if (name === "test" || name === "PrivateTest") return "test";
-  if (name.startsWith("val") || name === "PublicTest") return "val";
-  if (name === "train" || name === "Training") return "train";
-  return name;
 }
 
 function evaluationOrder(metrics: EvaluationMetrics): number {
@@ -108,7 +101,7 @@ export async function readRunArtifacts(dir: string): Promise<RunArtifacts> {
     if (name === "metrics.json") test = metrics;
     const key = JSON.stringify([
       metrics.dataset,
-      splitPart(metrics.split),
+      splitPart(metrics.split) ?? metrics.split,
       metrics.tta,
       metrics.count,
       metrics.confusionMatrix,

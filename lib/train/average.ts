@@ -53,12 +53,12 @@ export interface AverageOptions {
 
 /** The parts of a run's config that must agree for its weights to be averaged with another's. */
 function compatibilityParts(config: RunConfig) {
-  return JSON.parse(JSON.stringify({
+  return {
     model: config.model,
     data: dataRecipe(config.data),
     // A stratified split is drawn with the run's seed: another seed means other validation images.
     seed: config.data.split.kind === "official" ? undefined : config.seed,
-  }));
+  };
 }
 
 /** The mean of the models' weights, weight by weight (BatchNorm statistics too, for now). */

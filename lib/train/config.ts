@@ -97,7 +97,8 @@ export interface ScheduleConfig {
 
 /**
  * Where two JSON-like values differ, setting by setting, as "path: a → b" (e.g.
- * "schedule.epochs: 3 → 5"); empty when they agree.
+ * "schedule.epochs: 3 → 5"); empty when they agree. A setting left out and one set to undefined
+ * agree, as they do once written to JSON.
  */
 export function valueChanges(a: unknown, b: unknown, path = ""): string[] {
   const isRecord = (value: unknown): value is Record<string, unknown> =>

@@ -32,6 +32,14 @@ const SPLIT_PART: Record<SplitName, "train" | "val" | "test"> = {
   PrivateTest: "test",
 };
 
+/**
+ * The part of a split a metrics file's split name means: a SplitName (FER2013's Usage names
+ * included), or "validation", as a run's own metrics-val.json names it; undefined otherwise.
+ */
+export function splitPart(name: string): "train" | "val" | "test" | undefined {
+  return name === "validation" ? "val" : SPLIT_PART[name as SplitName];
+}
+
 export interface EvaluateOptions {
   /** Dataset name or path; default: the run's. Required for a bare model folder. */
   readonly data?: string;

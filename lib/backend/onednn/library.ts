@@ -259,8 +259,9 @@ function pinForProcess(path: string): void {
 }
 
 /**
- * Opens oneDNN once per isolate (and keeps it loaded for the process, see pinForProcess). `threads` sets its OpenMP thread count, which is read when the
- * library loads, so the first call decides it. Its idle threads sleep instead of spinning, since
+ * Opens oneDNN once per isolate (and keeps it loaded for the process, see pinForProcess).
+ * `threads` sets its OpenMP thread count, which is read when the library loads, so the first call
+ * decides it. Its idle threads sleep instead of spinning, since
  * the wasm backend's threads run the kernels in between on the same cores.
  */
 export function loadOneDnn(threads: number): OneDnn {
