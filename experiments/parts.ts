@@ -115,17 +115,32 @@ export function runConfig(parts: {
 export const RUN_REPORTS_ARE_LOCAL = "(run reports are written by the command into its run " +
   "folders and are not in the repository: they show dataset images)";
 
-/** Said where a paper's numbers cannot stand beside ours, so the gap is stated, not hidden. */
-export const PAPER_NUMBERS_UNAVAILABLE = "The paper's results are not beside ours: its text " +
-  "could not be obtained on these machines (no internet beyond the package registries), and " +
-  "the issue that specified this setup quotes none of its results.";
-
 /** A fraction as percentage points with one decimal: 0.0213 → "2.1". */
 export const points = (fraction: number) => (fraction * 100).toFixed(1);
 
 /** The binomial standard error of an accuracy measured on `count` images. */
 export function accuracyStandardError(accuracy: number, count: number): number {
   return Math.sqrt(accuracy * (1 - accuracy) / count);
+}
+
+/** An accuracy and the number of images it was measured on. */
+export interface CountedAccuracy {
+  readonly accuracy: number;
+  readonly count: number;
+}
+
+/**
+ * Ours minus the paper's accuracy in points, and in standard errors of the difference of two
+ * independent binomial accuracies: "-2.1 points (2.0 standard errors of the difference)".
+ */
+export function accuracyGap(ours: CountedAccuracy, paper: CountedAccuracy): string {
+  const standardError = Math.hypot(
+    accuracyStandardError(ours.accuracy, ours.count),
+    accuracyStandardError(paper.accuracy, paper.count),
+  );
+  const gap = ours.accuracy - paper.accuracy;
+  return `${gap >= 0 ? "+" : ""}${points(gap)} points ` +
+    `(${(Math.abs(gap) / standardError).toFixed(1)} standard errors of the difference)`;
 }
 
 /** "0.6512" or "–" for a missing number. */

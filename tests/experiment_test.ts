@@ -7,7 +7,10 @@ import { countMacs, createModel, formatMacs, readModelCard } from "../lib/models
 import { historyCsv, parseHistoryCsv } from "../lib/train/mod.ts";
 import type { EpochLogs, RunResult } from "../lib/train/mod.ts";
 import { EXPERIMENTS, getExperiment, runExperiment } from "../experiments/mod.ts";
+import { reproductionSection } from "../experiments/runner.ts";
 import { adeboFer3 } from "../experiments/adebo_fer3.ts";
+import { chenCkplus } from "../experiments/chen_ckplus.ts";
+import { liuFer7 } from "../experiments/liu_fer7.ts";
 import { mobileFer3 } from "../experiments/mobile_fer3.ts";
 import { mondalFer7 } from "../experiments/mondal_fer7.ts";
 import {
@@ -368,14 +371,20 @@ Deno.test("mobile-fer3 report: Table 2 at the run's input size, the sweep with N
   assert.match(
     quick,
     new RegExp(
-      `\\| resnet18 \\| 48×48 \\| ${macs} \\| 11,1\\d\\d,\\d{3} \\| 13\\.0 \\| 0\\.7000 \\|`,
+      `\\| resnet18 \\| 48×48 \\| ${macs} \\| 11,1\\d\\d,\\d{3} \\| 13\\.0 \\| 16\\.00 \\| 990\\.43G \\| ` +
+        `0\\.7000 \\| 0\\.7412 \\|`,
     ),
   );
   assert.match(quick, /\| 1e-1 \| – \| – \| diverged \(loss became NaN at epoch 1, step 2\/5\) \|/);
   assert.match(quick, /\| 1e-3 \| 2 \| 0\.6000 \(epoch 1\) \| NaN \|/);
   assert.match(quick, /\| 1e-5 \| 2 \| 0\.5500 \(epoch 2\) \| – \|/);
-  assert.match(quick, /\| finetune-mobilenetv2 \| pretrain-mobilenetv2-fer7 .*\| 0\.9000 \|/);
-  assert.match(quick, /\| mobilenetv2 \| random \(from scratch\) \| 0\.7000 \|/);
+  assert.match(
+    quick,
+    /\| finetune-mobilenetv2 \| pretrain-mobilenetv2-fer7 .*\| 0\.9000 \| .* \| 0\.7882 \|/,
+  );
+  assert.match(quick, /\| mobilenetv2 \| random \(from scratch\) \| 0\.7000 \| .* \| 0\.7618 \|/);
+  // Only the paper budget measures its gap to the paper.
+  assert.doesNotMatch(quick, /ours minus the paper's/);
   assert.match(quick, /!\[.*\]\(LINK\/lr-sweep\.svg\)/);
   assert.match(quick, /\[resnet18\/report\.html\]\(LINK\/resnet18\/report\.html\)/);
 
@@ -383,6 +392,14 @@ Deno.test("mobile-fer3 report: Table 2 at the run's input size, the sweep with N
   const paper = mobileFer3.report(outcomesFor("paper"), "paper", context);
   const row = paper.split("\n").find((line) => line.startsWith("| resnet18 |"))!;
   assert.match(row, /\| 224×224 \| 1\.\d\dG \|/);
+  const variant = paper.split("\n").find((line) => line.startsWith("| resnet18-48 |"))!;
+  assert.match(variant, /\| 13\.0 \| – \| – \| 0\.7000 \| – \|/);
+  // 0.7 on fakeResult's 10 test images against 0.7412 on the paper's 1,000.
+  const se = Math.hypot(Math.sqrt(0.7 * 0.3 / 10), Math.sqrt(0.7412 * 0.2588 / 1000));
+  assert.match(
+    paper,
+    new RegExp(`resnet18 -4\\.1 points \\(${(0.0412 / se).toFixed(1)} standard errors`),
+  );
 
   const figures = await mobileFer3.figures!(outcomesFor("quick"), "quick");
   assert.deepEqual(figures.map((f) => f.id), ["lr-sweep"]);
@@ -425,6 +442,101 @@ Deno.test("adebo-fer3 report: its de-duplication and split sizes beside the pape
   );
 });
 
+Deno.test("adebo-fer3 paper budget: the text's 48×48×3 inputs and schedule; Tables I and II beside the paper's, gaps in standard errors", () => {
+  const runs = adeboFer3.runs("paper");
+  const byKey = new Map(runs.map((run) => [run.key, run]));
+  assert.deepEqual(byKey.get("resnet50-adam")!.config.model.options, {
+    stem: "imagenet",
+    inputShape: [48, 48, 3],
+  });
+  assert.deepEqual(byKey.get("vgg11-sgd")!.config.model.options, { inputShape: [48, 48, 3] });
+  const schedule = byKey.get("adebo-selfbuilt-nesterov")!.config.schedule;
+  assert.equal(schedule.epochs, 100);
+  assert.deepEqual(schedule.lr, { kind: "plateau", monitor: "val_loss", factor: 0.1, patience: 8 });
+  assert.deepEqual(schedule.earlyStopping, { monitor: "val_loss", patience: 8, restoreBest: true });
+  assert.equal(schedule.checkpointMonitor, "val_accuracy");
+  // The quick budget keeps the recipe its measured numbers came from.
+  assert.deepEqual(adeboFer3.runs("quick")[0].config.model.options, { stem: "imagenet" });
+
+  const three = ["happy", "neutral", "sad"];
+  const outcomes = runs.map((run) => {
+    const result = fakeResult(7, [{ val_accuracy: 0.6 }], three);
+    return {
+      run,
+      result: {
+        ...result,
+        fit: { ...result.fit, bestEpoch: 4, bestValue: 0.7 },
+        valMetrics: { ...result.valMetrics, count: 3672 },
+      },
+    };
+  });
+  const context = { link: (path: string) => `LINK/${path}`, diverged: new Map() };
+  const paper = adeboFer3.report(outcomes, "paper", context);
+  // Table I: 0.7 on 3,672 validation images against ResNet50 + Adam's 0.726 on the paper's 3,672.
+  const se1 = Math.hypot(Math.sqrt(0.7 * 0.3 / 3672), Math.sqrt(0.726 * 0.274 / 3672));
+  assert.match(
+    paper,
+    new RegExp(
+      `\\| resnet50-adam \\| yes \\| no \\| 5 \\| 11 \\| 0\\.7000 \\| 0\\.726 \\| -2\\.6 points ` +
+        `\\(${(0.026 / se1).toFixed(1)} standard errors of the difference\\) \\|`,
+    ),
+  );
+  // Table II: our row, then the paper's as printed.
+  assert.match(paper, /\| vgg11-adam \| ours \| 0\.\d{3} \|/);
+  assert.match(
+    paper,
+    /\| vgg11-adam \| paper \| 0\.85 \| 0\.64 \| 0\.56 \| 0\.72 \| 0\.71 \| 0\.89 \| 0\.71 \| 0\.69 \| 0\.68 \| 0\.89 \|/,
+  );
+  // Test accuracy (micro F1 = 0.7 on 10 images) against SelfModel + SGD's 0.69 on 3,677.
+  const se2 = Math.hypot(Math.sqrt(0.7 * 0.3 / 10), Math.sqrt(0.69 * 0.31 / 3677));
+  assert.match(
+    paper,
+    new RegExp(
+      `adebo-selfbuilt-sgd \\+1\\.0 points \\(${(0.01 / se2).toFixed(1)} standard errors`,
+    ),
+  );
+  assert.doesNotMatch(paper, /not beside ours|could not be obtained/);
+  // The section the runner writes to docs/REPRODUCTION.md carries the same columns.
+  const section = reproductionSection(adeboFer3, "paper", outcomes, "CMD", context);
+  assert.match(section, /^## adebo-fer3 \(paper budget\)/);
+  assert.ok(section.includes(paper));
+  // The quick budget shows the paper's columns but measures no gap.
+  const quick = adeboFer3.report(outcomes, "quick", context);
+  assert.match(quick, /\| resnet50-adam \| yes \| no \| 5 \| 11 \| 0\.7000 \| 0\.726 \|$/m);
+  assert.doesNotMatch(quick, /standard errors/);
+});
+
+Deno.test("chen-ckplus and liu-fer7 reports: the paper's figures beside ours; fer2013-best and ferplus state the compared protocol", () => {
+  const context = { link: (path: string) => path, diverged: new Map() };
+  const [holdout] = chenCkplus.runs("paper");
+  const result = fakeResult(9, [{ val_loss: 1 }], FER2013_CLASSES);
+  const chen = chenCkplus.report([{ run: holdout, result }], "paper", context);
+  assert.match(chen, /\| 20 % hold-out test accuracy \(no TTA\) \| 0\.9000 \| 0\.8325 \|/);
+  const se = Math.hypot(Math.sqrt(0.9 * 0.1 / 10), Math.sqrt(164 / 197 * (33 / 197) / 197));
+  assert.match(
+    chen,
+    new RegExp(`\\+6\\.8 points \\(${((0.9 - 0.8324873) / se).toFixed(1)} standard errors`),
+  );
+
+  const [liu] = liuFer7.runs("paper");
+  const report = liuFer7.report([{ run: liu, result }], "paper", context);
+  assert.match(
+    report,
+    /\| happy \| [\d.]+ \| [\d.]+ \| [\d.]+ \| \d+ \| 0\.856 \| 0\.853 \| 0\.855 \| 927 \|/,
+  );
+  assert.match(
+    report,
+    /\| \*\*accuracy\*\* \|  \|  \| \*\*0\.900\*\* \| 10 \|  \|  \| \*\*0\.650\*\* \| 3589 \|/,
+  );
+
+  const best = getExperiment("fer2013-best").report([], "quick", context);
+  assert.match(best, /loads PrivateTest as its validation set/);
+  assert.match(best, /reports PublicTest/);
+  const ferplus = getExperiment("ferplus").report([], "quick", context);
+  assert.match(ferplus, /microsoft\/FERPlus/);
+  assert.match(ferplus, /picks the epoch by accuracy on PublicTest/);
+});
+
 Deno.test("mondal-fer7 report: epochs run of scheduled, last-epoch numbers, one curves figure per model", async () => {
   // A paper run cut short after 3 of its 10 epochs, and the two others not started.
   const [shallow] = mondalFer7.runs("paper");
@@ -441,7 +553,12 @@ Deno.test("mondal-fer7 report: epochs run of scheduled, last-epoch numbers, one 
   // The authors' notebook's 10th epoch beside ours; no gap for a run short of 10 epochs.
   assert.match(
     report,
-    /\| mondal-shallow \| paper \| 10 of 10 \| 0\.2663 \| 0\.9067 \| 1\.8278 \| 0\.5850 \| – \|/,
+    /\| mondal-shallow \| notebook \| 10 of 10 \| 0\.2663 \| 0\.9067 \| 1\.8278 \| 0\.5850 \| – \|/,
+  );
+  // The paper's Table 3 as printed, the notebook's figures truncated.
+  assert.match(
+    report,
+    /\| mondal-shallow \| paper, Table 3 \| 10 of 10 \| 0\.26 \| 0\.90 \| 1\.80 \| 0\.58 \| – \|/,
   );
   assert.match(report, /No run has trained the paper's 10 epochs yet/);
   assert.match(
