@@ -526,7 +526,7 @@ Deno.test("chen-ckplus and liu-fer7 reports: the paper's figures beside ours; fe
   );
   assert.match(
     report,
-    /\| \*\*accuracy\*\* \|  \|  \| \*\*0\.900\*\* \| 10 \|  \|  \| \*\*0\.650\*\* \| 3589 \|/,
+    /\| \*\*accuracy\*\* \| {2}\| {2}\| \*\*0\.900\*\* \| 10 \| {2}\| {2}\| \*\*0\.650\*\* \| 3589 \|/,
   );
 
   const best = getExperiment("fer2013-best").report([], "quick", context);
