@@ -148,13 +148,15 @@ export const mondalFer7: Experiment = {
       "Table 3 layout: the last epoch's training and validation numbers. Ours validate on",
       "PublicTest, and the last column is PrivateTest accuracy of the best-validation epoch, no",
       "TTA. The notebook rows are the 10th-epoch lines printed by the authors' notebook",
-      `(${NOTEBOOK}); the paper's Table 3 prints them truncated to two digits. Same models,`,
-      "optimiser and learning rates (Tables 1 and 2: 1e-3, 1e-3, 1e-4), batch 64, no",
-      "augmentation, validated on the whole test folder (PublicTest and PrivateTest,",
-      `${PAPER_VAL_IMAGES.toLocaleString("en-US")} images). Section 2.2 adds test accuracies for`,
-      "two models on a test part it does not define, so they are not compared with PrivateTest.",
-      "Section 2.1 credits Keras' ImageDataGenerator with augmentation, but the notebook's",
-      "generators only rescale by 1/255, so we train without augmentation.",
+      `(${NOTEBOOK});`,
+      "the paper's Table 3 prints them truncated to two digits. Same models, optimiser and",
+      "learning rates (Tables 1 and 2: 1e-3, 1e-3, 1e-4), batch 64, no augmentation, validated",
+      "on the whole test folder (PublicTest and PrivateTest, " +
+      `${PAPER_VAL_IMAGES.toLocaleString("en-US")} images).`,
+      "Section 2.2 adds test accuracies for two models on a test part it does not define, so they",
+      "are not compared with PrivateTest. Section 2.1 credits Keras' ImageDataGenerator with",
+      "augmentation, but the notebook's generators only rescale by 1/255, so we train without",
+      "augmentation.",
       "",
       markdownTable(
         [
