@@ -15,31 +15,7 @@ export interface CropFraming {
   readonly raise?: number;
 }
 
-/** 20 %: the crop is 1.2× the detector's box, between CK+48's tight and FER2013's loose framing. */
-export const DEFAULT_MARGIN = 0.2;
-/** The crop's centre moves up 0.15 box sides, where CK+48 and FER2013 centre their faces. */
-export const DEFAULT_RAISE = 0.15;
-
-/**
- * The square crop around `box` in an image of imageWidth×imageHeight, whole pixels. Near an edge
- * the square slides inside the image; a square larger than the image shrinks to its shorter side,
- * so the crop is always square and never needs padding.
- */
-export function faceCropBox(
-  box: Box,
-  imageWidth: number,
-  imageHeight: number,
-  framing: CropFraming = {},
-): Box {
-  const longer = Math.max(box.width, box.height);
-  const wanted = longer * (1 + (framing.margin ?? DEFAULT_MARGIN));
-  const side = Math.max(1, Math.min(Math.round(wanted), imageWidth, imageHeight));
-  const centreX = box.x + box.width / 2;
-  const centreY = box.y + box.height / 2 - longer * (framing.raise ?? DEFAULT_RAISE);
-  const x = Math.min(imageWidth - side, Math.max(0, Math.round(centreX - side / 2)));
-  const y = Math.min(imageHeight - side, Math.max(0, Math.round(centreY - side / 2)));
-  return { x, y, width: side, height: side };
-}
+export { DEFAULT_MARGIN, DEFAULT_RAISE, faceCropBox } from "./portable/face_crop.js";
 
 /** The pixels of `box` (whole pixels, inside the image) as a new RGBA image. */
 export function cropImage(image: RgbaImage, box: Box): RgbaImage {
