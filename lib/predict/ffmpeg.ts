@@ -188,17 +188,19 @@ export async function* readFrames(
       try {
         decoder.kill();
       } catch { /* already exited */ }
+      await decoder.status;
+      await errors.catch(() => "");
     }
     reader.releaseLock();
-    const status = await decoder.status;
-    const said = (await errors).trim();
-    if (finished && (!status.success || said !== "")) {
-      throw new FerError(
-        `${info.path}: the video is damaged or truncated after ${index} frame(s) ` +
-          `(${(index / rate).toFixed(2)} s): ffmpeg said: ${firstLine(said)}` +
-          (status.success ? "" : ` (exit status ${status.code})`),
-      );
-    }
+  }
+  const status = await decoder.status;
+  const said = (await errors).trim();
+  if (!status.success || said !== "") {
+    throw new FerError(
+      `${info.path}: the video is damaged or truncated after ${index} frame(s) ` +
+        `(${(index / rate).toFixed(2)} s): ffmpeg said: ${firstLine(said)}` +
+        (status.success ? "" : ` (exit status ${status.code})`),
+    );
   }
 }
 

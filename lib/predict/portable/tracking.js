@@ -3,7 +3,8 @@
  * Following faces through a video, as plain JavaScript shared by `fer predict` on videos
  * (lib/predict/video.ts) and the browser page of `fer serve`: each detection joins the track whose
  * last box overlaps it most (IoU, greedy, best pairs first), so a person keeps one id from frame to
- * frame; a track unseen for longer than `maxGap` seconds ends. Each track's class probabilities
+ * frame; a track missing from the last frame and unseen for longer than `maxGap` seconds ends (so
+ * a slow browser, seconds between frames, still keeps its ids). Each track's class probabilities
  * can be smoothed over time with an exponential moving average whose time constant is `smooth`
  * seconds, which weighs frames by time, not by count, so any frame rate smooths alike.
  */
@@ -27,7 +28,8 @@ export function boxIou(a, b) {
  * @typedef {object} TrackerOptions
  * @property {number} [minIou] a detection joins a track only when their boxes overlap at least
  *   this much (default 0.3)
- * @property {number} [maxGap] a track unseen for longer than this many seconds ends (default 1)
+ * @property {number} [maxGap] a track missing from the previous frame and unseen for longer than
+ *   this many seconds ends (default 1)
  * @property {number} [smooth] time constant of the probability smoothing in seconds; 0 (the
  *   default) leaves probabilities as they are
  */
@@ -40,7 +42,7 @@ export function boxIou(a, b) {
  */
 
 export class FaceTracker {
-  /** @type {{ id: number, box: Box, seen: number, probabilities: Float32Array }[]} */
+  /** @type {{ id: number, box: Box, seen: number, missed: boolean, probabilities: Float32Array }[]} */
   #tracks = [];
   #nextId = 1;
 
@@ -60,7 +62,9 @@ export class FaceTracker {
    * @returns {TrackedFace[]}
    */
   update(time, faces) {
-    this.#tracks = this.#tracks.filter((track) => time - track.seen <= this.maxGap);
+    this.#tracks = this.#tracks.filter((track) =>
+      !track.missed || time - track.seen <= this.maxGap
+    );
     /** @type {[number, number, number][]} */
     const pairs = [];
     faces.forEach((face, f) => {
@@ -78,11 +82,18 @@ export class FaceTracker {
       trackOf[f] = t;
       taken.add(t);
     }
+    this.#tracks.forEach((track, t) => track.missed = !taken.has(t));
     return faces.map((face, f) => {
       const raw = Float32Array.from(face.probabilities);
       const t = trackOf[f];
       if (t === undefined) {
-        const track = { id: this.#nextId++, box: face.box, seen: time, probabilities: raw };
+        const track = {
+          id: this.#nextId++,
+          box: face.box,
+          seen: time,
+          missed: false,
+          probabilities: raw,
+        };
         this.#tracks.push(track);
         return { id: track.id, box: face.box, probabilities: Float32Array.from(raw) };
       }
