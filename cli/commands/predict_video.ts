@@ -183,24 +183,30 @@ async function exists(path: string): Promise<boolean> {
 
 /**
  * Shows progress on stderr: a bar redrawn in place on a terminal, else a line per tenth of the
- * expected frames. Called with undefined, it clears the bar.
+ * expected frames. Called with undefined, it leaves the last state on its own line.
  */
 function progressWriter() {
   const terminal = Deno.stderr.isTerminal();
   let lastTenth = -1;
+  let last: string | undefined;
+  let shown = true;
+  const write = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
   return (line: string | undefined, done = 0, expected = NaN) => {
     if (line === undefined) {
-      if (terminal) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
+      if (last !== undefined && !shown) write(`${last}\n`);
+      else if (terminal && last !== undefined) write("\n");
       return;
     }
+    last = line;
     if (terminal) {
-      Deno.stderr.writeSync(encoder.encode(`\r${line}\x1b[K`));
+      write(`\r${line}\x1b[K`);
       return;
     }
     const tenth = expected > 0 ? Math.floor((10 * done) / expected) : Math.floor(done / 100);
-    if (tenth > lastTenth) {
+    shown = tenth > lastTenth;
+    if (shown) {
       lastTenth = tenth;
-      Deno.stderr.writeSync(encoder.encode(`${line}\n`));
+      write(`${line}\n`);
     }
   };
 }

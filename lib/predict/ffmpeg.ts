@@ -100,7 +100,8 @@ export async function probeVideo(path: string): Promise<VideoInfo> {
   const height = Number(turned ? video.width : video.height);
   const frameRate = parseRate(String(video.avg_frame_rate)) ||
     parseRate(String(video.r_frame_rate)) || 25;
-  const duration = Number(json.format?.duration ?? video.duration ?? NaN);
+  // The video stream's own duration: the container's can include a longer audio track.
+  const duration = Number(video.duration ?? json.format?.duration ?? NaN);
   return {
     path,
     width,
@@ -118,8 +119,10 @@ function parseRate(rate: string): number {
   return Number.isFinite(value) && value > 0 ? value : 0;
 }
 
+/** ffmpeg's first message line, without its "[h264 @ 0x…] " source prefix. */
 function firstLine(text: string): string {
-  return text.split("\n").find((line) => line.trim() !== "")?.trim() ?? "no message";
+  const line = text.split("\n").find((line) => line.trim() !== "")?.trim() ?? "no message";
+  return line.replace(/^\[[^\]]* @ 0x[0-9a-f]+\]\s*/, "");
 }
 
 /** One decoded frame: its index among the frames read, its time in seconds, its pixels. */

@@ -94,7 +94,9 @@ export async function predictVideo(
   if (fps !== "all" && !(fps > 0)) throw new FerError(`fps must be positive or "all", got ${fps}`);
   const info = await probeVideo(path);
   const rate = fps === "all" ? info.frameRate : fps;
-  const expected = Number.isFinite(info.duration) ? Math.ceil(info.duration * rate) : NaN;
+  const expected = Number.isFinite(info.duration)
+    ? Math.max(1, Math.round(info.duration * rate))
+    : NaN;
   const classNames = options.model.classNames;
   const tracker = new FaceTracker({ smooth: options.smooth ?? 0, maxGap: Math.max(1, 2 / rate) });
   const series = new Map<number, FaceSeries>();
