@@ -104,8 +104,10 @@ export async function pageRoutes(model: string): Promise<Map<string, Route>> {
   routes.set("/index.html", fileRoute(join(page, "index.html")));
   routes.set("/app.js", fileRoute(join(page, "app.js")));
   routes.set("/page.css", fileRoute(join(page, "page.css")));
+  // app.js imports these as ../../predict/portable/, its path in the repository, which the
+  // browser resolves against /app.js to /predict/portable/.
   for (const name of ["blazeface.js", "face_crop.js", "tracking.js"]) {
-    routes.set(`/portable/${name}`, fileRoute(join(here, "../predict/portable", name)));
+    routes.set(`/predict/portable/${name}`, fileRoute(join(here, "../predict/portable", name)));
   }
   routes.set("/vendor/tf.min.js", fileRoute(packageFile(TFJS_BUNDLE_PATH)));
   for (const name of WASM_FILES) {

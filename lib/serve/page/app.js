@@ -6,9 +6,13 @@
  * TTA when its recipe used it), faces keep their ids across frames, and a chart shows each face's
  * emotions over the last seconds. Everything runs here, in tfjs; the server only hands out files.
  */
-import { BLAZEFACE_OUTPUTS, blazeFaceAnchors, decodeBoxes } from "/portable/blazeface.js";
-import { faceCropBox } from "/portable/face_crop.js";
-import { argMax, FaceTracker } from "/portable/tracking.js";
+import {
+  BLAZEFACE_OUTPUTS,
+  blazeFaceAnchors,
+  decodeBoxes,
+} from "../../predict/portable/blazeface.js";
+import { faceCropBox } from "../../predict/portable/face_crop.js";
+import { argMax, FaceTracker } from "../../predict/portable/tracking.js";
 
 const tf = globalThis.tf;
 const params = new URLSearchParams(location.search);
