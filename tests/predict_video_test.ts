@@ -95,6 +95,9 @@ Deno.test("--fps, the summary table and the progress line", () => {
 
 Deno.test("a video without ffmpeg installed says how to install it", async () => {
   await withTempDir(async (dir) => {
+    const image = await fer(["predict", `${ROOT}/README.md`, "--smooth", "1", "--csv"]);
+    assert.equal(image.code, 2);
+    assert.match(image.stderr, /--csv, --smooth: for videos only \(.*README\.md is not one/);
     await Deno.writeFile(`${dir}/clip.mp4`, new Uint8Array(16));
     const run = await fer(["predict", `${dir}/clip.mp4`], { PATH: "/nonexistent" });
     assert.equal(run.code, 1, run.stderr);

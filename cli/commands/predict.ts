@@ -5,7 +5,7 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { defineCommand } from "../args.ts";
-import { FerError } from "../../lib/errors.ts";
+import { FerError, UsageError } from "../../lib/errors.ts";
 import { initBackend } from "../../lib/backend/mod.ts";
 import {
   BACKEND_CHOICES,
@@ -29,6 +29,7 @@ import {
   predict,
   predictionJson,
   readImage,
+  VIDEO_EXTENSIONS,
 } from "../../lib/predict/mod.ts";
 import { DEFAULT_VIDEO_FPS } from "../../lib/predict/video.ts";
 import { runVideoPredict, type VideoCommandOptions } from "./predict_video.ts";
@@ -135,6 +136,17 @@ export const predictCommand = defineCommand({
   ].join("\n"),
   async run({ options, positionals }) {
     if (isVideoFile(positionals[0])) return await predictOneVideo(positionals[0], options);
+    const videoOnly = [
+      options.csv && "--csv",
+      options.smooth > 0 && "--smooth",
+      options.fps !== String(DEFAULT_VIDEO_FPS) && "--fps",
+    ].filter(Boolean);
+    if (videoOnly.length > 0) {
+      throw new UsageError(
+        `${videoOnly.join(", ")}: for videos only (${positionals[0]} is not one; videos end in ` +
+          `${VIDEO_EXTENSIONS.join(" ")})`,
+      );
+    }
     const files = await listImageFiles(positionals[0]);
     if (files.length === 0) {
       throw new FerError(`${positionals[0]}: no PNG, JPEG or BMP images in it`);
