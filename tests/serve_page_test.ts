@@ -2,10 +2,12 @@
  * `fer serve`: the server answers only its page, the shared code, the tfjs bundles, the detector's
  * weights and the model's files (everything else is a 404, `..` included), while running without
  * permission to write; and the page, opened in headless Chromium with a fake webcam that shows a
- * CK+48 happy face, finds the face and labels it happy with the shipped model.
+ * CK+48 happy face, finds the face and labels it happy with the shipped model, then labels a
+ * surprised face in a photo chosen on the page.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { Image } from "imagescript";
 import { realData, withTempDir } from "./helpers.ts";
 import { ckFace, encodeVideo, faceFrame, ffmpegPresent } from "./video_fixture.ts";
 
@@ -140,6 +142,15 @@ Deno.test("fer serve answers only the page's and the model's files, never writin
   }
 });
 
+/** A PNG of an RGB frame. */
+async function pngOf(rgb: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+  const image = new Image(width, height);
+  for (let i = 0; i < width * height; i++) {
+    image.bitmap.set([rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], 255], i * 4);
+  }
+  return await image.encode();
+}
+
 function chromiumPresent(): boolean {
   try {
     Deno.statSync(CHROMIUM);
@@ -150,11 +161,12 @@ function chromiumPresent(): boolean {
   }
 }
 
-Deno.test("the page finds a face on a fake webcam and labels it happy", async () => {
+Deno.test("the page labels a face on a fake webcam, then one in a photo given to it", async () => {
   const ckRoot = realData("ckplus48");
   if (!ckRoot || !ffmpegPresent() || !chromiumPresent()) return;
   await withTempDir(async (dir) => {
     const happy = await ckFace(ckRoot, "happy");
+    const surprised = await ckFace(ckRoot, "surprise");
     const frames = Array.from(
       { length: 20 },
       (_, i) => faceFrame(320, 240, [{ face: happy, x: 80 + (i % 3), y: 40, size: 160 }]),
@@ -216,6 +228,27 @@ Deno.test("the page finds a face on a fake webcam and labels it happy", async ()
       assert.equal(seen.faces[0].face, "1");
       assert.equal(seen.faces[0].emotion, "happy");
       assert.match(seen.faces[0].text ?? "", /^face 1: happy \d+ %$/);
+
+      // A photo chosen on the page replaces the webcam: its surprised face is labelled so.
+      const photo = join(dir, "surprise.png");
+      await Deno.writeFile(
+        photo,
+        await pngOf(faceFrame(320, 240, [{ face: surprised, x: 60, y: 30, size: 180 }]), 320, 240),
+      );
+      await page.setInputFiles("#file", photo);
+      await page.waitForFunction(
+        () =>
+          document.getElementById("source")?.textContent === "surprise.png" &&
+          document.body.dataset.frames === "1",
+        undefined,
+        { timeout: 20_000 },
+      );
+      const fromPhoto = await page.evaluate(() =>
+        [...document.querySelectorAll("#faces li[data-emotion]")].map((li) =>
+          (li as HTMLElement).dataset.emotion
+        )
+      );
+      assert.deepEqual(fromPhoto, ["surprise"]);
     } finally {
       await browser.close();
       await stop();

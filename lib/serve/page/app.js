@@ -365,7 +365,8 @@ async function runVideo(models) {
       if (view.height !== video.videoHeight) view.height = video.videoHeight;
       viewContext.drawImage(video, 0, 0);
       try {
-        await processFrame(models, performance.now() / 1000);
+        state.busy = processFrame(models, performance.now() / 1000);
+        await state.busy;
       } catch (error) {
         showError(error);
         return;
@@ -397,10 +398,12 @@ async function useCamera(models) {
 }
 
 async function useFile(models, file) {
+  // Stop the running source and let its frame in flight finish before drawing anything new.
+  state.token = Symbol();
+  await state.busy?.catch(() => {});
   resetTracking();
   $("source").textContent = file.name;
   if (file.type.startsWith("image/")) {
-    state.token = Symbol();
     video.pause();
     video.srcObject?.getTracks().forEach((track) => track.stop());
     video.srcObject = null;
@@ -409,7 +412,8 @@ async function useFile(models, file) {
     view.height = bitmap.height;
     viewContext.drawImage(bitmap, 0, 0);
     state.kind = "image";
-    await processFrame(models, 0);
+    state.busy = processFrame(models, 0);
+    await state.busy;
     return;
   }
   video.srcObject?.getTracks().forEach((track) => track.stop());
