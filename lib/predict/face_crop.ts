@@ -1,9 +1,7 @@
 /**
- * From a detector box to the square the expression model sees. BlazeFace boxes run from the brows
- * to the chin, while FER2013 and CK+48 faces are framed looser and higher (forehead included).
- * Measured on 120 CK+48 faces pasted at 64, 96 and 160 px onto 400×300 canvases, the pasted square
- * is 1.15× the detector's box (range 1.04–1.38) and its centre sits 0.15 box sides higher; the
- * defaults below reproduce that framing, a little looser (tests/predict_detect_test.ts checks it).
+ * From a detector box to the square the expression model sees (faceCropBox, shared with the
+ * browser page in portable/face_crop.js, which says how its framing was measured) and cutting it
+ * out of the image.
  */
 import type { Box, RgbaImage } from "./types.ts";
 

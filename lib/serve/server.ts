@@ -5,7 +5,6 @@
  * BlazeFace weights and the expression model's files) and anything else, `..` included, is a 404.
  */
 import { dirname, isAbsolute, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
 import { FerError } from "../errors.ts";
 import { readJsonFile } from "../models/file_io.ts";
 import { BLAZEFACE_PACKAGE_PATH, findUpwards, loadExpressionModel } from "../predict/mod.ts";
@@ -19,8 +18,6 @@ const WASM_FILES = [
   "tfjs-backend-wasm-simd.wasm",
   "tfjs-backend-wasm-threaded-simd.wasm",
 ];
-
-const here = dirname(fileURLToPath(import.meta.url));
 
 /** What the page learns about the model from /model/info.json. */
 export interface PageModelInfo {
@@ -67,8 +64,11 @@ function shownPath(path: string): string {
   return inside.startsWith("..") || isAbsolute(inside) ? path : inside;
 }
 
-/** A file from node_modules, found upwards as the detector's weights are; FerError if missing. */
-function packageFile(relative: string): string {
+/**
+ * A file of the checkout (node_modules or the page), found upwards from this module and the
+ * working directory as the detector's weights are; FerError if missing.
+ */
+function checkoutFile(relative: string): string {
   const found = findUpwards(relative);
   if (found === undefined) throw new FerError(`${relative} was not found: run 'npm install'`);
   return found;
@@ -99,7 +99,9 @@ export async function pageRoutes(model: string): Promise<Map<string, Route>> {
   expression.dispose();
 
   const routes = new Map<string, Route>();
-  const page = join(here, "page");
+  // Found upwards, like the detector's weights, so a bundle in dist/ finds them in its checkout.
+  const page = dirname(checkoutFile("lib/serve/page/index.html"));
+  const portable = dirname(checkoutFile("lib/predict/portable/tracking.js"));
   routes.set("/", fileRoute(join(page, "index.html")));
   routes.set("/index.html", fileRoute(join(page, "index.html")));
   routes.set("/app.js", fileRoute(join(page, "app.js")));
@@ -107,13 +109,13 @@ export async function pageRoutes(model: string): Promise<Map<string, Route>> {
   // app.js imports these as ../../predict/portable/, its path in the repository, which the
   // browser resolves against /app.js to /predict/portable/.
   for (const name of ["blazeface.js", "face_crop.js", "tracking.js"]) {
-    routes.set(`/predict/portable/${name}`, fileRoute(join(here, "../predict/portable", name)));
+    routes.set(`/predict/portable/${name}`, fileRoute(join(portable, name)));
   }
-  routes.set("/vendor/tf.min.js", fileRoute(packageFile(TFJS_BUNDLE_PATH)));
+  routes.set("/vendor/tf.min.js", fileRoute(checkoutFile(TFJS_BUNDLE_PATH)));
   for (const name of WASM_FILES) {
-    routes.set(`/vendor/${name}`, fileRoute(packageFile(`${TFJS_WASM_DIR}/${name}`)));
+    routes.set(`/vendor/${name}`, fileRoute(checkoutFile(`${TFJS_WASM_DIR}/${name}`)));
   }
-  const detector = packageFile(BLAZEFACE_PACKAGE_PATH);
+  const detector = checkoutFile(BLAZEFACE_PACKAGE_PATH);
   routes.set("/detector/blazeface.json", fileRoute(detector));
   routes.set("/detector/blazeface.bin", fileRoute(detector.replace(/\.json$/, ".bin")));
   routes.set("/model/model.json", fileRoute(modelJson));

@@ -259,18 +259,20 @@ function drawFaces(tracked, classNames) {
 /** The list beside the picture: one line per face with its top emotion. */
 function listFaces(tracked, classNames) {
   const list = $("faces");
-  list.replaceChildren(...tracked.map((face) => {
-    const best = argMax(face.probabilities);
-    const item = document.createElement("li");
-    item.dataset.face = String(face.id);
-    item.dataset.emotion = classNames[best];
-    item.dataset.confidence = face.probabilities[best].toFixed(4);
-    item.textContent = `face ${face.id}: ${classNames[best]} ${
-      (100 * face.probabilities[best]).toFixed(0)
-    } %`;
-    item.style.borderLeftColor = PALETTE[best % PALETTE.length];
-    return item;
-  }));
+  list.replaceChildren(
+    ...[...tracked].sort((a, b) => a.id - b.id).map((face) => {
+      const best = argMax(face.probabilities);
+      const item = document.createElement("li");
+      item.dataset.face = String(face.id);
+      item.dataset.emotion = classNames[best];
+      item.dataset.confidence = face.probabilities[best].toFixed(4);
+      item.textContent = `face ${face.id}: ${classNames[best]} ${
+        (100 * face.probabilities[best]).toFixed(0)
+      } %`;
+      item.style.borderLeftColor = PALETTE[best % PALETTE.length];
+      return item;
+    }),
+  );
   if (tracked.length === 0) {
     const item = document.createElement("li");
     item.className = "none";
