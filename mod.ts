@@ -22,3 +22,4 @@ export * from "./lib/metrics/mod.ts";
 export * from "./lib/train/mod.ts";
 export * from "./lib/report/mod.ts";
 export * from "./lib/predict/mod.ts";
+export { answer, pageRoutes, type ServeOptions, startServer } from "./lib/serve/server.ts";

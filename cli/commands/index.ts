@@ -11,11 +11,13 @@ import { trainCommand } from "./train.ts";
 import { reportCommand } from "./report.ts";
 import { compareCommand } from "./compare.ts";
 import { predictCommand } from "./predict.ts";
+import { serveCommand } from "./serve.ts";
 
 export const commands: AnyCommand[] = [
   trainCommand,
   evalCommand,
   predictCommand,
+  serveCommand,
   exportCommand,
   averageCommand,
   experimentCommand,

@@ -5,9 +5,14 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { defineCommand } from "../args.ts";
-import { FerError } from "../../lib/errors.ts";
+import { FerError, UsageError } from "../../lib/errors.ts";
 import { initBackend } from "../../lib/backend/mod.ts";
-import { BACKEND_CHOICES, TTA_CHOICES } from "../../lib/train/config.ts";
+import {
+  BACKEND_CHOICES,
+  type BackendChoice,
+  TTA_CHOICES,
+  type TtaChoice,
+} from "../../lib/train/config.ts";
 import { checkTtaFits } from "../../lib/train/mod.ts";
 import {
   annotatedFileName,
@@ -18,12 +23,16 @@ import {
   encodeAnnotated,
   FaceDetector,
   formatPredictionLines,
+  isVideoFile,
   listImageFiles,
   loadExpressionModel,
   predict,
   predictionJson,
   readImage,
+  VIDEO_EXTENSIONS,
 } from "../../lib/predict/mod.ts";
+import { DEFAULT_VIDEO_FPS } from "../../lib/predict/video.ts";
+import { runVideoPredict, type VideoCommandOptions } from "./predict_video.ts";
 
 /** Refuses an --out folder where an annotated copy would replace one of the input images. */
 function checkOutKeepsInputs(out: string, files: readonly { path: string; relative: string }[]) {
@@ -40,8 +49,8 @@ function checkOutKeepsInputs(out: string, files: readonly { path: string; relati
 /** The `fer predict` command. */
 export const predictCommand = defineCommand({
   name: "predict",
-  summary: "Find the faces in images and predict each one's expression",
-  args: "<image|folder>",
+  summary: "Find the faces in images or a video and predict each one's expression",
+  args: "<image|folder|video>",
   minPositionals: 1,
   maxPositionals: 1,
   options: {
@@ -59,7 +68,25 @@ export const predictCommand = defineCommand({
     out: {
       type: "string",
       placeholder: "DIR",
-      description: "Write a copy of each image with the boxes and labels drawn into DIR",
+      description: "Write a copy of each image with the boxes and labels drawn into DIR " +
+        "(a video: the annotated video, its timeline CSV, summary JSON and emotion figure)",
+    },
+    fps: {
+      type: "string",
+      default: String(DEFAULT_VIDEO_FPS),
+      placeholder: "N|all",
+      description: "Video: frames per second to sample, or 'all'",
+    },
+    smooth: {
+      type: "number",
+      min: 0,
+      default: 0,
+      placeholder: "SECONDS",
+      description: "Video: smooth each face's probabilities over this many seconds (0: none)",
+    },
+    csv: {
+      type: "boolean",
+      description: "Video: print the timeline as CSV (time, face id, box, every class)",
     },
     threshold: {
       type: "number",
@@ -105,8 +132,21 @@ export const predictCommand = defineCommand({
     "  fer predict photos/ --model runs/<run> --out annotated/ --json",
     "  fer predict group.jpg --model runs/<run> --tiles 3   # small faces in a big photo",
     "  fer predict fer2013-face.png --model runs/<run> --aligned",
+    "  fer predict clip.mp4 --fps 10 --smooth 0.5 --out results/   # a video (needs ffmpeg)",
   ].join("\n"),
   async run({ options, positionals }) {
+    if (isVideoFile(positionals[0])) return await predictOneVideo(positionals[0], options);
+    const videoOnly = [
+      options.csv && "--csv",
+      options.smooth > 0 && "--smooth",
+      options.fps !== String(DEFAULT_VIDEO_FPS) && "--fps",
+    ].filter(Boolean);
+    if (videoOnly.length > 0) {
+      throw new UsageError(
+        `${videoOnly.join(", ")}: for videos only (${positionals[0]} is not one; videos end in ` +
+          `${VIDEO_EXTENSIONS.join(" ")})`,
+      );
+    }
     const files = await listImageFiles(positionals[0]);
     if (files.length === 0) {
       throw new FerError(`${positionals[0]}: no PNG, JPEG or BMP images in it`);
@@ -183,3 +223,35 @@ export const predictCommand = defineCommand({
     return 0;
   },
 });
+
+/** The video branch of `fer predict`: the same model and detector set-up, then predict_video.ts. */
+async function predictOneVideo(
+  video: string,
+  options: VideoCommandOptions & {
+    readonly model: string;
+    readonly backend: BackendChoice;
+    readonly tta?: TtaChoice;
+    readonly aligned: boolean;
+  },
+): Promise<number> {
+  if (options.aligned) throw new FerError("--aligned is for images of one face, not videos");
+  const backend = await initBackend(options.backend);
+  console.error(`Backend: ${backend.description}`);
+  const model = await loadExpressionModel(options.model);
+  const detector = await FaceDetector.load().catch((error) => {
+    model.dispose();
+    throw error;
+  });
+  try {
+    const tta = options.tta ?? model.defaultTta;
+    checkTtaFits(model.layout, tta);
+    console.error(
+      `Model: ${model.name} (${model.source}), test-time augmentation: ${tta}` +
+        (options.tta === undefined ? " (its recipe's)" : ""),
+    );
+    return await runVideoPredict(video, options, { model, detector, tta });
+  } finally {
+    model.dispose();
+    detector.dispose();
+  }
+}

@@ -37,19 +37,28 @@ function labelFont(): Promise<Uint8Array> {
   return font;
 }
 
+/** How annotateImage labels a face; by default "happy 0.87". */
+export interface AnnotateOptions {
+  readonly label?: (face: AnnotatedFace, index: number) => string;
+}
+
+/** What annotateImage needs of a face: where it is, its top emotion and its probability. */
+export type AnnotatedFace = Pick<FacePrediction, "box" | "emotion" | "confidence">;
+
 /**
  * A copy of `image` with each face's box and "emotion 0.87" label drawn, as an imagescript Image
  * of the same size. `classNames` fixes each emotion's colour (its index in the model's classes).
  */
 export async function annotateImage(
   image: RgbaImage,
-  faces: readonly FacePrediction[],
+  faces: readonly AnnotatedFace[],
   classNames: readonly string[],
+  options: AnnotateOptions = {},
 ): Promise<Image> {
   const canvas = new Image(image.width, image.height);
   canvas.bitmap.set(image.rgba);
   const fontBytes = await labelFont();
-  for (const face of faces) {
+  for (const [index, face] of faces.entries()) {
     const [r, g, b] = PALETTE[Math.max(0, classNames.indexOf(face.emotion)) % PALETTE.length];
     const colour = Image.rgbaToColor(r, g, b, 255);
     const box = roundBox(face.box, image.width, image.height);
@@ -59,7 +68,7 @@ export async function annotateImage(
     const text = await renderText(
       fontBytes,
       textSize,
-      `${face.emotion} ${face.confidence.toFixed(2)}`,
+      options.label?.(face, index) ?? `${face.emotion} ${face.confidence.toFixed(2)}`,
     );
     // The label sits on a filled tab above the box, or inside it when the box touches the top.
     const pad = Math.max(1, Math.round(textSize / 6));

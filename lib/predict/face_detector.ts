@@ -9,7 +9,12 @@ import * as tf from "@tensorflow/tfjs";
 import { ensureBackend } from "../backend/mod.ts";
 import { FerError } from "../errors.ts";
 import { fileSystemHandler } from "../models/mod.ts";
-import { blazeFaceAnchors } from "./blazeface_anchors.ts";
+import {
+  BLAZEFACE_OUTPUTS,
+  blazeFaceAnchors,
+  decodeBoxes,
+  REGRESSION_WIDTH,
+} from "./portable/blazeface.js";
 import { cropImage } from "./face_crop.ts";
 import { letterbox, unletterboxBox } from "./letterbox.ts";
 import { findUpwards } from "./locate.ts";
@@ -40,12 +45,6 @@ export interface DetectOptions {
  * faces score 0.64–0.93 and empty backgrounds (flat, gradient, checkerboard, noise) at most 0.18.
  */
 export const DEFAULT_SCORE_THRESHOLD = 0.5;
-
-// The graph's four outputs by name: scores and box regressions of the stride-16 grid (512
-// anchors), then of the stride-32 grid (384 anchors), matching blazeFaceAnchors' order.
-const OUTPUTS = ["Identity", "Identity_2", "Identity_1", "Identity_3"];
-/** Values per anchor in the regression output: box centre offset, box size, six keypoints. */
-const REGRESSION_WIDTH = 16;
 
 /** A loaded BlazeFace model; reuse one for many images and dispose it when done. */
 export class FaceDetector {
@@ -106,7 +105,7 @@ export class FaceDetector {
       const input = pixels.div(127.5).sub(1);
       const [scores16, boxes16, scores32, boxes32] = this.model.execute(
         input,
-        OUTPUTS,
+        BLAZEFACE_OUTPUTS,
       ) as tf.Tensor[];
       return [
         tf.concat([scores16, scores32], 1).reshape([-1]),
@@ -134,31 +133,6 @@ export class FaceDetector {
 interface Candidates {
   readonly boxes: Box[];
   readonly scores: Float32Array;
-}
-
-/**
- * Each anchor's box: its centre is the anchor plus the predicted offset, its size is predicted
- * directly, both in input pixels. Scores are the sigmoid of the logits (clipped as MediaPipe does,
- * so exp cannot overflow).
- */
-function decodeBoxes(
-  logits: Float32Array,
-  regressions: Float32Array,
-  anchors: Float32Array,
-): Candidates {
-  const count = logits.length;
-  const boxes: Box[] = [];
-  const scores = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    const r = i * REGRESSION_WIDTH;
-    const centreX = anchors[i * 2] + regressions[r];
-    const centreY = anchors[i * 2 + 1] + regressions[r + 1];
-    const width = regressions[r + 2];
-    const height = regressions[r + 3];
-    boxes.push({ x: centreX - width / 2, y: centreY - height / 2, width, height });
-    scores[i] = 1 / (1 + Math.exp(-Math.min(100, Math.max(-100, logits[i]))));
-  }
-  return { boxes, scores };
 }
 
 /** The candidates tf.image.nonMaxSuppression keeps, best first. */

@@ -44,10 +44,36 @@ export {
   predict,
   type PredictOptions,
 } from "./predict.ts";
-export { annotatedFileName, annotateImage, encodeAnnotated, LABEL_FONT_PATH } from "./annotate.ts";
+export {
+  type AnnotatedFace,
+  annotatedFileName,
+  annotateImage,
+  type AnnotateOptions,
+  encodeAnnotated,
+  LABEL_FONT_PATH,
+} from "./annotate.ts";
 export { clipBox, crossesInnerEdge, tileBoxes } from "./tiles.ts";
 export { type ImageFileEntry, listImageFiles } from "./image_files.ts";
 export { formatPredictionLines, predictionJson } from "./format.ts";
+export {
+  isVideoFile,
+  probeVideo,
+  readFrames,
+  VIDEO_EXTENSIONS,
+  type VideoFrame,
+  type VideoInfo,
+  VideoWriter,
+} from "./ffmpeg.ts";
+export {
+  DEFAULT_VIDEO_FPS,
+  type FaceSeries,
+  type FaceSummary,
+  predictVideo,
+  type TimelineRow,
+  type VideoPrediction,
+  type VideoPredictOptions,
+} from "./video.ts";
+export { boxIou, FaceTracker } from "./portable/tracking.js";
 export { findUpwards } from "./locate.ts";
 export type { NpmExpressionModel } from "./npm_models/types.ts";
 export { FACEAPI_EXPRESSION_PATH, loadFaceApiExpression } from "./npm_models/faceapi_expression.ts";

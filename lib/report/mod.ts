@@ -55,6 +55,11 @@ export {
 export { trainingCurvesFigure, trainingCurvesSpec } from "./plots/training_curves.ts";
 export { confusionMatrixFigure, confusionMatrixSpec } from "./plots/confusion_matrix.ts";
 export { rocCurvesFigure, rocCurvesSpec } from "./plots/roc_curves.ts";
+export {
+  type EmotionSeries,
+  emotionTimelineFigure,
+  emotionTimelineSpec,
+} from "./plots/emotion_timeline.ts";
 export { macroAverageRocCurve, type RatePoints } from "./roc_average.ts";
 export {
   classDistributionFigure,
