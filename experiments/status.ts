@@ -65,7 +65,7 @@ async function progress(runDir: string): Promise<string | undefined> {
  * The last sitting in a run's Slurm log: how it ended ("exited with status 1", "stopped by
  * SIGTERM ...") or undefined while it runs, and the log lines before that.
  */
-async function lastSitting(log: string) {
+async function lastSitting(log: string, key: string) {
   const text = await Deno.readTextFile(log).catch(() => undefined);
   if (text === undefined) return undefined;
   const lines = text.trimEnd().split("\n");
@@ -74,7 +74,8 @@ async function lastSitting(log: string) {
   if (end === undefined || / started /.test(lines[end])) return { ended: undefined, tail: [] };
   const start = marks.at(-2) ?? -1;
   const tail = lines.slice(start + 1, end).filter((l) => l.trim() !== "").slice(-TAIL_LINES);
-  return { ended: lines[end].slice(LOG_MARK.length).trim(), tail };
+  const ended = lines[end].slice(LOG_MARK.length).trim();
+  return { ended: ended.startsWith(`${key} `) ? ended.slice(key.length + 1) : ended, tail };
 }
 
 /** Each run of `experiment`'s `budget` under `root`, in the experiment's order. */
@@ -107,7 +108,7 @@ export async function experimentStatus(
       continue;
     }
     const log = runLogPath(dir, run.key);
-    const sitting = await lastSitting(log);
+    const sitting = await lastSitting(log, run.key);
     const reached = await progress(runDir);
     const where = reached ? `${reached}; ` : "";
     if (sitting?.ended?.startsWith("stopped")) {
