@@ -149,7 +149,7 @@ function runsScript(
     `echo "${LOG_MARK} $key started on $(hostname) at ${now}` +
     ` (Slurm job \${SLURM_ARRAY_JOB_ID}_\${SLURM_ARRAY_TASK_ID})" >> "$log"`,
     `trap 'kill -TERM $pid 2>/dev/null; wait $pid; echo "${LOG_MARK} $key stopped by SIGTERM at ` +
-    `${now} (a Slurm time limit or preemption): submitting again continues it" >> "$log"; ` +
+    `${now} (scancel, a Slurm time limit or preemption): submitting again continues it" >> "$log"; ` +
     `exit 143' TERM`,
     `${command} --only "$key" >> "$log" 2>&1 &`,
     "pid=$!",

@@ -3,7 +3,7 @@
  * and the per-run logs that Slurm tasks append to), so it works with or without Slurm.
  */
 import { join } from "node:path";
-import { formatDuration, parseHistoryCsv, readRunResult, RunFolder } from "../lib/train/mod.ts";
+import { parseHistoryCsv, readRunResult, RunFolder } from "../lib/train/mod.ts";
 import { DIVERGED_FILE, experimentDir } from "./runner.ts";
 import type { Budget, Experiment } from "./types.ts";
 
@@ -41,10 +41,15 @@ const TAIL_LINES = 6;
 const rate = (value: number | undefined) =>
   value === undefined || Number.isNaN(value) ? "–" : value.toFixed(4);
 
-/** How long ago `path` was written, in words; undefined where it does not exist. */
+/** How long ago `path` was written ("12 min ago"); undefined where it does not exist. */
 async function age(path: string, now: number): Promise<string | undefined> {
   const mtime = await Deno.stat(path).then((s) => s.mtime?.getTime()).catch(() => undefined);
-  return mtime === undefined ? undefined : `${formatDuration((now - mtime) / 1000)} ago`;
+  if (mtime === undefined) return undefined;
+  const seconds = Math.max(0, (now - mtime) / 1000);
+  if (seconds < 60) return "under a minute ago";
+  return seconds < 7200
+    ? `${Math.round(seconds / 60)} min ago`
+    : `${(seconds / 3600).toFixed(1)} h ago`;
 }
 
 /** Epochs done of those scheduled and the last validation accuracy, from history.csv. */

@@ -139,6 +139,17 @@ Deno.test("sbatch options are split as a shell would; fer's own are refused", as
     }),
     /--sbatch may not set --array=1-3/,
   );
+  // The folder every node writes its run to is checked before anything is submitted.
+  await withTempDir(async (dir) => {
+    const file = join(dir, "file");
+    await Deno.writeTextFile(file, "");
+    await assert.rejects(
+      submitToSlurm(adeboFer3, { budget: "paper", progress: "quiet", root: file }, {
+        experimentArg: "adebo-fer3",
+      }),
+      /--out .*\/file: cannot write .*\/file\/adebo-fer3-paper \(.*\); every task writes its run there, so it must be a writable folder on storage that all nodes see \(nothing was submitted\)/,
+    );
+  });
 });
 
 Deno.test("--status reads finished, failed, running and not started runs from the folders", async () => {
@@ -193,17 +204,16 @@ Deno.test("--status reads finished, failed, running and not started runs from th
   });
 });
 
-/** The first of `names` that is not on the PATH (or /usr/sbin), if any. */
-function missingCommand(names: string[]): string | undefined {
+/** The path of program `name` on the PATH or in /usr/sbin (daemons), or undefined. */
+function findProgram(name: string): string | undefined {
   const dirs = [...(Deno.env.get("PATH") ?? "").split(":"), "/usr/sbin", "/sbin"];
-  const exists = (path: string) => {
+  return dirs.map((d) => join(d, name)).find((path) => {
     try {
       return Deno.statSync(path).isFile;
     } catch {
       return false;
     }
-  };
-  return names.find((name) => !dirs.some((d) => exists(join(d, name))));
+  });
 }
 
 /** A TCP port nothing listens on now. */
@@ -277,7 +287,7 @@ class LocalSlurm {
       ].join("\n"),
     );
     const daemon = (command: string, args: string[]) => {
-      const child = new Deno.Command(command, {
+      const child = new Deno.Command(findProgram(command)!, {
         args,
         env: this.env,
         stdout: "null",
@@ -306,7 +316,7 @@ class LocalSlurm {
 
   /** A Slurm client command's stdout ("" when it fails, e.g. before slurmctld listens). */
   async run(command: string, args: string[]): Promise<string> {
-    const output = await new Deno.Command(command, {
+    const output = await new Deno.Command(findProgram(command)!, {
       args,
       env: this.env,
       stdout: "piped",
@@ -343,7 +353,8 @@ async function fer(slurm: LocalSlurm, args: string[]): Promise<string> {
 }
 
 Deno.test("a tiny experiment runs as a job array on a one-node Slurm cluster, then its report job", async () => {
-  const missing = missingCommand(["munged", "slurmctld", "slurmd", "sbatch", "squeue", "sinfo"]);
+  const missing = ["munged", "slurmctld", "slurmd", "sbatch", "squeue", "sinfo"]
+    .find((name) => !findProgram(name));
   if (missing) {
     console.log(
       `skipped: ${missing} is not installed (Debian: slurm-wlm and munge; .ci/run installs them)`,

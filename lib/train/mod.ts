@@ -70,12 +70,7 @@ export {
   type PreparedData,
   type SplitSizes,
 } from "./pipeline.ts";
-export {
-  defaultProgressMode,
-  EpochProgress,
-  formatDuration,
-  type ProgressMode,
-} from "./progress.ts";
+export { defaultProgressMode, EpochProgress, type ProgressMode } from "./progress.ts";
 export {
   deadlineAfter,
   evaluateSplit,
