@@ -22,7 +22,8 @@ const PROJECT = new URL("..", import.meta.url).pathname;
 
 /**
  * An experiment module (what `fer experiment <module.ts>` loads) with four tiny runs: two
- * independent ones, one that initialises from the first, and one whose dataset does not exist.
+ * independent ones (the second of 6 epochs, time to stop it), one that initialises from the first,
+ * and one whose dataset does not exist.
  */
 async function writeTinyExperiment(dir: string): Promise<string> {
   const csv = await writeTinyFer2013(join(dir, "tiny.csv"), {
@@ -36,14 +37,14 @@ async function writeTinyExperiment(dir: string): Promise<string> {
   await Deno.writeTextFile(
     path,
     `import { fer2013Official, fixed, fixedEpochs, limited, runConfig } from "${parts}";
-const run = (key, dataset = ${JSON.stringify(csv)}) => ({
+const run = (key, dataset = ${JSON.stringify(csv)}, epochs = 1) => ({
   key,
   config: runConfig({
     name: "tiny/" + key,
     model: "chen-ckplus",
     data: limited({ ...fer2013Official, dataset }, 60),
     optimizer: { name: "adam", lr: 1e-3 },
-    schedule: fixedEpochs(1, 16),
+    schedule: fixedEpochs(epochs, 16),
   }),
 });
 export const experiment = {
@@ -53,7 +54,7 @@ export const experiment = {
   budgets: { quick: "1 epoch", paper: "1 epoch" },
   runs: () => [
     run("first"),
-    run("second"),
+    run("second", undefined, 6),
     { ...run("finetune"), initFromRun: "first" },
     run("broken", ${JSON.stringify(join(dir, "missing.csv"))}),
   ],
@@ -224,12 +225,12 @@ function freePort(): number {
   return port;
 }
 
-/** Polls `check` every 250 ms until it returns true; fails with `what` after `seconds`. */
+/** Polls `check` every 100 ms until it returns true; fails with `what` after `seconds`. */
 async function waitFor(what: string, seconds: number, check: () => Promise<boolean>) {
   const until = Date.now() + seconds * 1000;
   while (!(await check())) {
     if (Date.now() > until) throw new Error(`timed out after ${seconds} s waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -384,41 +385,51 @@ Deno.test("a tiny experiment runs as a job array on a one-node Slurm cluster, th
       assert.match(submitted, /Logs: .*runs\/tiny-quick\/slurm\/<run>\.log per run/);
       // Submitting while they are queued would train the same runs twice.
       await assert.rejects(fer(slurm, [...common, "--slurm"]), /still queued or running/);
-      await waitFor(
-        "the jobs to end",
-        90,
-        async () => (await slurm.run("squeue", ["-h"])).trim() === "",
-      );
-
+      // Cancelled after its first epoch, as a time limit or preemption would stop it.
       const runs = join(dir, "runs", "tiny-quick");
-      for (const key of ["first", "second", "finetune"]) {
-        await Deno.stat(join(runs, key, "metrics.json"));
-      }
+      const epochsDone = async (key: string) =>
+        (await Deno.readTextFile(join(runs, key, "history.csv")).catch(() => "")).trim()
+          .split("\n").length - 1;
+      await waitFor("second's first epoch", 60, async () => await epochsDone("second") >= 1);
+      const array = submitted.match(/Submitted job array (\d+): 3 runs/)![1];
+      await slurm.run("scancel", [`${array}_1`]);
+      const allEnded = async () => (await slurm.run("squeue", ["-h"])).trim() === "";
+      await waitFor("the jobs to end", 90, allEnded);
+
+      for (const key of ["first", "finetune"]) await Deno.stat(join(runs, key, "metrics.json"));
       const finetune = JSON.parse(await Deno.readTextFile(join(runs, "finetune", "config.json")));
       assert.equal(finetune.initFrom, "runs/tiny-quick/first");
       const status = await fer(slurm, [...common, "--status"]);
-      assert.match(status, /3 finished, 1 failed/);
+      assert.match(status, /2 finished, 1 stopped, 1 failed/);
       assert.match(status, /first +finished +test accuracy 0\.\d{4} \(test, no TTA\)/);
+      assert.match(
+        status,
+        /second +stopped +epoch \d+ of 6 done, last validation accuracy [01]\.\d{4}; stopped by SIGTERM/,
+      );
       assert.match(
         status,
         /broken +failed +exited with status 1 at .*\n(.*\n)* +\| error: .*missing\.csv: no such file/,
       );
-      const doc = await Deno.readTextFile(join(dir, "REPRODUCTION.md"));
+      let doc = await Deno.readTextFile(join(dir, "REPRODUCTION.md"));
       assert.match(doc, /## tiny \(quick budget\)/);
-      assert.match(doc, /not trained yet: broken/);
-      assert.match(doc, /first 0\.\d{4}; second 0\.\d{4}; finetune 0\.\d{4}/);
+      assert.match(doc, /not trained yet: second, broken/);
+      assert.match(doc, /first [01]\.\d{4}; finetune [01]\.\d{4}/);
 
-      // Submitting again requeues only the run that has not finished.
-      const again = await fer(slurm, [...common, "--slurm"]);
+      // Submitting again requeues only the runs that have not finished; the stopped one resumes.
+      const stoppedAt = await epochsDone("second");
+      const again = await fer(slurm, [...common, "--doc", "REPRODUCTION.md", "--slurm"]);
       assert.match(
         again,
-        /Submitted job array \d+: 1 run of tiny \(quick budget\) \(tasks 3: broken\)/,
+        /Submitted job array \d+: 2 runs of tiny \(quick budget\) \(tasks 1,3: second, broken\)/,
       );
-      await waitFor(
-        "the jobs to end",
-        30,
-        async () => (await slurm.run("squeue", ["-h"])).trim() === "",
-      );
+      await waitFor("the jobs to end", 60, allEnded);
+      const resumed = (await Deno.readTextFile(join(runs, "slurm", "second.log")))
+        .match(/Resuming at epoch (\d+)/);
+      assert.ok(resumed && Number(resumed[1]) >= stoppedAt, `resumed at ${resumed?.[1]}`);
+      assert.equal(await epochsDone("second"), 6);
+      doc = await Deno.readTextFile(join(dir, "REPRODUCTION.md"));
+      assert.match(doc, /not trained yet: broken\./);
+      assert.match(doc, /first [01]\.\d{4}; second [01]\.\d{4}; finetune [01]\.\d{4}/);
       const log = await Deno.readTextFile(join(runs, "slurm", "broken.log"));
       assert.equal(log.match(/== fer: broken exited with status 1/g)?.length, 2);
       assert.equal(
