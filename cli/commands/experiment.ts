@@ -47,7 +47,8 @@ export const experimentCommand = defineCommand({
       type: "string",
       placeholder: "DIR",
       default: DEFAULT_ROOT,
-      description: "Parent folder",
+      description:
+        "Parent folder of the experiment's folder (with --slurm: on storage every node sees)",
     },
     doc: {
       type: "string",
