@@ -19,6 +19,8 @@ export interface OptionSpec {
   /** Bounds of a number or integer value, inclusive. */
   readonly min?: number;
   readonly max?: number;
+  /** The value may start with a dash: options for another program (`--sbatch "--gres=gpu:1"`). */
+  readonly dashValue?: boolean;
 }
 
 export type OptionSpecs = Record<string, OptionSpec>;
@@ -159,9 +161,17 @@ export function parseCommandLine<O extends OptionSpecs>(
     parseOptions[name] = { type: spec.type === "boolean" ? "boolean" : "string" };
     if (spec.short) parseOptions[name].short = spec.short;
   }
+  // parseArgs takes a value that starts with a dash only as `--name=value`.
+  const dashValued = Object.entries(command.options).filter(([, spec]) => spec.dashValue)
+    .map(([name]) => `--${name}`);
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const joined = dashValued.includes(argv[i]) && i + 1 < argv.length && !args.includes("--");
+    args.push(joined ? `${argv[i]}=${argv[++i]}` : argv[i]);
+  }
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: parseOptions, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options: parseOptions, allowPositionals: true, strict: true });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const valid = Object.keys(command.options).map((name) => `--${name}`).concat("--help");

@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { ensureBackend } from "../lib/backend/mod.ts";
-import { FerError } from "../lib/errors.ts";
+import { FerError, unknownChoice } from "../lib/errors.ts";
 import { writeFigureFiles, writeReport } from "../lib/report/mod.ts";
 import {
   type BackendChoice,
@@ -42,6 +42,11 @@ export interface ExperimentOptions {
   readonly checkpointEverySteps?: number;
   /** Train nothing: rewrite the section from the runs already in the folder. */
   readonly reportOnly?: boolean;
+  /**
+   * Train (or reuse) only the run with this key and write no section: one task of a Slurm job
+   * array (experiments/slurm.ts), whose dependent job then writes the section with `reportOnly`.
+   */
+  readonly only?: string;
   readonly progress: ProgressMode;
   readonly print?: (line: string) => void;
 }
@@ -54,10 +59,14 @@ export const DEFAULT_ROOT = "runs/experiments";
 export const DEFAULT_DOC = "docs/REPRODUCTION.md";
 
 /** Written into the folder of a run that diverged (`divergence`), so a repeat skips the run. */
-const DIVERGED_FILE = "diverged.txt";
+export const DIVERGED_FILE = "diverged.txt";
 
 /** The run's config with the user's overrides, and `initFromRun` resolved to that run's folder. */
-function resolvedConfig(run: ExperimentRun, options: ExperimentOptions, dir: string): RunConfig {
+export function resolvedConfig(
+  run: ExperimentRun,
+  options: ExperimentOptions,
+  dir: string,
+): RunConfig {
   const config = run.config;
   return {
     ...config,
@@ -82,6 +91,34 @@ function checkInitFromRuns(runs: readonly ExperimentRun[]) {
       );
     }
   }
+}
+
+/** `<root>/<name>-<budget>/`: the folder of the experiment's runs. */
+export function experimentDir(
+  experiment: Experiment,
+  options: Pick<ExperimentOptions, "root" | "budget">,
+): string {
+  return join(options.root ?? DEFAULT_ROOT, `${experiment.name}-${options.budget}`);
+}
+
+/** The run called `key`; an error listing the experiment's run keys otherwise. */
+export function runWithKey(runs: readonly ExperimentRun[], key: string): ExperimentRun {
+  const run = runs.find((r) => r.key === key);
+  if (!run) throw unknownChoice("run", key, runs.map((r) => r.key));
+  return run;
+}
+
+/**
+ * Fails before training a run whose `initFromRun` has no finished result: trained alone (one
+ * Slurm task), its source may have failed or diverged, and its weights would be missing.
+ */
+async function checkInitFromFinished(run: ExperimentRun, dir: string) {
+  if (run.initFromRun === undefined) return;
+  if (await readRunResult(join(dir, run.initFromRun))) return;
+  throw new FerError(
+    `run '${run.key}' initialises from '${run.initFromRun}', which has not finished in ` +
+      `${join(dir, run.initFromRun)}: train that run first`,
+  );
 }
 
 /**
@@ -113,7 +150,7 @@ export function configChanges(saved: RunConfig, wanted: RunConfig): string[] {
  * Refuses to reuse or resume a run folder trained with another recipe (an earlier budget of the
  * module, say): its numbers would be reported as this recipe's. The folder is left as it is.
  */
-async function checkSameRecipe(runDir: string, wanted: RunConfig) {
+export async function checkSameRecipe(runDir: string, wanted: RunConfig) {
   const saved = await RunFolder.readConfigIfRun(runDir);
   const changes = saved ? configChanges(saved, wanted) : [];
   if (changes.length > 0) {
@@ -223,9 +260,10 @@ export async function runExperiment(
 ): Promise<RunOutcome[]> {
   const print = options.print ?? ((line: string) => console.log(line));
   const deadline = deadlineAfter(options.timeLimitMinutes);
-  const dir = join(options.root ?? DEFAULT_ROOT, `${experiment.name}-${options.budget}`);
+  const dir = experimentDir(experiment, options);
   const runs = experiment.runs(options.budget);
   checkInitFromRuns(runs);
+  const selected = options.only === undefined ? runs : [runWithKey(runs, options.only)];
   if (!options.reportOnly) await Deno.mkdir(dir, { recursive: true });
   const outcomes: RunOutcome[] = [];
   const diverged = new Map<string, string>();
@@ -234,9 +272,9 @@ export async function runExperiment(
   // A later one starts only if an epoch as long as the longest trained so far still fits.
   const trainedKeys = new Set<string>();
   let longestEpochMs = 0;
-  for (const [i, run] of runs.entries()) {
+  for (const run of selected) {
     const runDir = join(dir, run.key);
-    print(`\n== ${experiment.name} run ${i + 1}/${runs.length}: ${run.key}`);
+    print(`\n== ${experiment.name} run ${runs.indexOf(run) + 1}/${runs.length}: ${run.key}`);
     const config = resolvedConfig(run, options, dir);
     await checkSameRecipe(runDir, config);
     const earlier = await Deno.readTextFile(join(runDir, DIVERGED_FILE)).catch(() => undefined);
@@ -257,6 +295,7 @@ export async function runExperiment(
       notStarted.push(run.key);
       continue;
     } else {
+      await checkInitFromFinished(run, dir);
       // A run cut short by an earlier time limit continues from its checkpoint.
       const trained = await trainOrResume(run, config, runDir, options, deadline, print);
       trainedKeys.add(run.key);
@@ -272,6 +311,7 @@ export async function runExperiment(
     }
     outcomes.push({ run, result });
   }
+  if (options.only !== undefined) return outcomes;
   if (outcomes.length === 0 && diverged.size === 0) {
     // A wrong --out or a fresh clone with --report-only: keep the section that is there.
     throw new FerError(

@@ -69,3 +69,19 @@ Deno.test("an unknown sub-command lists the valid ones", async () => {
     /unknown command 'demx'.*Valid choices: demo/,
   );
 });
+
+Deno.test("an option for another program takes a value that starts with a dash", () => {
+  const wrapper = defineCommand({
+    name: "wrap",
+    summary: "Passes options on",
+    options: {
+      extra: { type: "string", dashValue: true, description: "Options for the other program" },
+      quiet: { type: "boolean", description: "Print less" },
+    },
+    run: () => 0,
+  });
+  const parsed = parseCommandLine(wrapper, ["--extra", "--gres=gpu:1 -p gpu", "--quiet"]);
+  assert.equal(parsed.options.extra, "--gres=gpu:1 -p gpu");
+  assert.equal(parsed.options.quiet, true);
+  assert.equal(parseCommandLine(wrapper, ["--extra=-x"]).options.extra, "-x");
+});

@@ -7,15 +7,18 @@ import {
   DEFAULT_DOC,
   DEFAULT_ROOT,
   EXPERIMENTS,
-  getExperiment,
+  experimentStatus,
+  formatStatus,
+  loadExperiment,
   runExperiment,
+  submitToSlurm,
 } from "../../experiments/mod.ts";
 import { CHECKPOINT_EVERY_OPTION, TIME_LIMIT_OPTION } from "./train.ts";
 
 export const experimentCommand = defineCommand({
   name: "experiment",
   summary: "Reproduce a paper's setup (see --list) and write docs/REPRODUCTION.md",
-  args: "<name>",
+  args: "<name|module.ts>",
   maxPositionals: 1,
   options: {
     list: { type: "boolean", description: "List the experiments" },
@@ -44,7 +47,8 @@ export const experimentCommand = defineCommand({
       type: "string",
       placeholder: "DIR",
       default: DEFAULT_ROOT,
-      description: "Parent folder",
+      description:
+        "Parent folder of the experiment's folder (with --slurm: on storage every node sees)",
     },
     doc: {
       type: "string",
@@ -59,6 +63,30 @@ export const experimentCommand = defineCommand({
       description: "Train nothing: rewrite the tables and figures from the runs already there",
     },
     quiet: { type: "boolean", description: "No progress bar, epoch lines only" },
+    only: {
+      type: "string",
+      placeholder: "RUN",
+      description: "Train only this run (reused when finished) and write no section",
+    },
+    status: {
+      type: "boolean",
+      description: "Show each run: finished, running, failed or not started (reads the folders)",
+    },
+    slurm: {
+      type: "boolean",
+      description:
+        "Submit the unfinished runs as a Slurm job array, then a job writing the section",
+    },
+    sbatch: {
+      type: "string",
+      placeholder: "OPTIONS",
+      dashValue: true,
+      description: 'With --slurm: extra sbatch options for every job, e.g. "--gres=gpu:1 -p gpu"',
+    },
+    "dry-run": {
+      type: "boolean",
+      description: "With --slurm: print the sbatch commands and batch scripts, submit nothing",
+    },
   },
   async run({ options, positionals }) {
     if (options.list) {
@@ -83,7 +111,21 @@ export const experimentCommand = defineCommand({
         `'fer experiment' needs a name: ${EXPERIMENTS.map((e) => e.name).join(", ")}`,
       );
     }
-    await runExperiment(getExperiment(positionals[0]), {
+    for (const option of ["sbatch", "dry-run"] as const) {
+      if (options[option] && !options.slurm) throw new UsageError(`--${option} needs --slurm`);
+    }
+    const exclusive = (["status", "slurm", "only", "report-only"] as const)
+      .filter((option) => options[option]);
+    if (exclusive.length > 1) {
+      throw new UsageError(`--${exclusive.join(" and --")} do not go together`);
+    }
+    const experiment = await loadExperiment(positionals[0]);
+    if (options.status) {
+      const where = { budget: options.budget, root: options.out };
+      console.log(formatStatus(experiment, where, await experimentStatus(experiment, where)));
+      return 0;
+    }
+    const experimentOptions = {
       budget: options.budget,
       backend: options.backend,
       data: options.data,
@@ -93,8 +135,16 @@ export const experimentCommand = defineCommand({
       timeLimitMinutes: options["time-limit"],
       checkpointEverySteps: options["checkpoint-every"],
       reportOnly: options["report-only"],
+      only: options.only,
       progress: defaultProgressMode(options.quiet),
-    });
+    };
+    if (options.slurm) {
+      await submitToSlurm(experiment, experimentOptions, {
+        experimentArg: positionals[0],
+        sbatch: options.sbatch,
+        dryRun: options["dry-run"],
+      });
+    } else await runExperiment(experiment, experimentOptions);
     return 0;
   },
 });
