@@ -10,7 +10,12 @@ import { BestTracker, type Callback, type EpochLogs, type Monitor } from "./call
 import type { CheckpointState, CheckpointStore } from "./checkpoint.ts";
 import { loadModelTensors, loadOptimizerTensors } from "./checkpoint.ts";
 import { trainingStep } from "./step.ts";
-import { getLearningRate, setLearningRate } from "./optimizers.ts";
+import {
+  getLearningRate,
+  optimizerScalars,
+  restoreOptimizerScalars,
+  setLearningRate,
+} from "./optimizers.ts";
 import { EpochProgress, formatDuration, formatMetrics, type ProgressMode } from "./progress.ts";
 
 /** Turns example indices into a model-ready batch. `random` drives augmentation when training. */
@@ -61,6 +66,8 @@ export interface TrainingState {
   tfjs: number[];
   running: { lossSum: number; correct: number; seen: number; seconds: number };
   lr: number;
+  /** Optimizer state outside its slot tensors (Adam's β powers; see optimizerScalars). */
+  optimizer?: Record<string, number>;
   history: EpochLogs[];
   callbacks: Record<string, unknown>;
   best: { best: number | null; bestEpoch: number };
@@ -159,6 +166,7 @@ export class Trainer {
       await loadOptimizerTensors(store.dir, checkpoint.last.optimizer, this.#optimizer);
     }
     const state = checkpoint.training;
+    restoreOptimizerScalars(this.#optimizer, state.optimizer);
     setLearningRate(this.#optimizer, state.lr);
     for (const callback of this.#callbacks) {
       const saved = state.callbacks[callback.name];
@@ -233,6 +241,7 @@ export class Trainer {
       state.augment = streams.augment.state();
       state.tfjs = streams.tfjs.state();
       state.lr = getLearningRate(this.#optimizer);
+      state.optimizer = optimizerScalars(this.#optimizer);
       state.best = this.#best.state();
       state.callbacks = Object.fromEntries(
         this.#callbacks.filter((c) => c.state).map((c) => [c.name, c.state!()]),
