@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import { type CommandGroup, dispatch } from "./args.ts";
 import { FerError, UsageError } from "../lib/errors.ts";
 import { commands } from "./commands/index.ts";
+import { Interrupted } from "../lib/train/interrupt.ts";
 
 export const fer: CommandGroup = {
   name: "fer",
@@ -30,6 +31,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await dispatch(fer, argv);
   } catch (error) {
+    if (error instanceof Interrupted) {
+      console.error(error.message);
+      return 130; // as a shell reports a process ended by Ctrl-C
+    }
     if (error instanceof FerError) {
       console.error(`error: ${error.message}`);
       return error instanceof UsageError ? 2 : 1;

@@ -12,6 +12,7 @@ import {
   TTA_CHOICES,
   withDefaults,
 } from "../../lib/train/config.ts";
+import { checkConfigKeys } from "../../lib/train/config_keys.ts";
 import { OPTIMIZER_NAMES } from "../../lib/train/optimizers.ts";
 import { defaultProgressMode } from "../../lib/train/progress.ts";
 import { deadlineAfter, trainRun } from "../../lib/train/run.ts";
@@ -254,6 +255,7 @@ async function readConfigFile(path: string): Promise<Partial<RunConfig>> {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new FerError(`--config ${path}: expected a JSON object (a RunConfig, or part of one)`);
   }
+  checkConfigKeys(parsed, `--config ${path}`);
   return parsed;
 }
 
@@ -284,7 +286,7 @@ export const trainCommand = defineCommand({
         checkpointEverySteps: o["checkpoint-every"],
         progress,
       });
-      if (!o["no-report"]) await report(result.dir);
+      if (!o["no-report"] && !result.alreadyFinished) await report(result.dir);
       return 0;
     }
     const base = o.config ? await readConfigFile(o.config) : undefined;

@@ -11,6 +11,7 @@ import type { BackendChoice, DataConfig, TtaChoice } from "./config.ts";
 import { checkTtaFits, prepareData, savedModelLayout } from "./pipeline.ts";
 import { evaluateSplit, modelFolder } from "./run.ts";
 import { RunFolder } from "./run_folder.ts";
+import { withRunLock } from "./run_lock.ts";
 
 /** Split names: the generic ones, and FER2013's Usage names for the official split. */
 export const SPLIT_NAMES = [
@@ -139,7 +140,11 @@ export async function evaluateModel(
     if (runConfig && !options.modelDir) {
       // Kept with the run, so its report shows every evaluation made of it.
       const folder = new RunFolder(path);
-      await folder.writeJson(evaluationPath(folder, dataset, options.split, options.tta), metrics);
+      await withRunLock(
+        path,
+        () =>
+          folder.writeJson(evaluationPath(folder, dataset, options.split, options.tta), metrics),
+      );
       savedIn = path;
     }
     return {

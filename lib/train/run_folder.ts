@@ -11,6 +11,7 @@
  *     checkpoint/    last and best weights with optimizer and RNG state (see checkpoint.ts)
  *     model/         the final model in the tfjs layers format, with its card
  *     metrics.json   test-split metrics (see lib/metrics)
+ *     .lock          while a process writes the folder: its pid and command (see run_lock.ts)
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -18,6 +19,7 @@ import { FerError } from "../errors.ts";
 import type { EpochLogs } from "./callbacks.ts";
 import type { RunConfig } from "./config.ts";
 import { writeFileAtomic } from "./checkpoint.ts";
+import { LOCK_FILE } from "./run_lock.ts";
 
 const HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr", "seconds"];
 
@@ -129,7 +131,9 @@ export class RunFolder {
       if (!(await Deno.stat(dir)).isDirectory) {
         throw new FerError(`${option} ${dir} is a file, not a folder (nothing was written)`);
       }
-      entries = (await Array.fromAsync(Deno.readDir(dir))).map((entry) => entry.name);
+      // The lock files (run_lock.ts) of a process that holds or held the folder are no run.
+      entries = (await Array.fromAsync(Deno.readDir(dir))).map((entry) => entry.name)
+        .filter((name) => !name.startsWith(LOCK_FILE));
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return;
       throw error;

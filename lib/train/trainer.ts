@@ -9,6 +9,7 @@ import { Random, routeMathRandom } from "../random.ts";
 import { BestTracker, type Callback, type EpochLogs, type Monitor } from "./callbacks.ts";
 import type { CheckpointState, CheckpointStore } from "./checkpoint.ts";
 import { loadModelTensors, loadOptimizerTensors } from "./checkpoint.ts";
+import type { InterruptRequest } from "./interrupt.ts";
 import { trainingStep } from "./step.ts";
 import {
   getLearningRate,
@@ -50,6 +51,8 @@ export interface TrainerOptions {
    * the run's first epoch always completes.
    */
   readonly deadline?: number;
+  /** Asked before every step: a signal makes the fit checkpoint where it is and stop. */
+  readonly interrupt?: InterruptRequest;
   readonly progress: ProgressMode;
   /** Lines for the run's log (epoch summaries, callback messages). */
   readonly log: (line: string) => void;
@@ -84,6 +87,8 @@ export interface FitResult {
   readonly stopReason?: string;
   /** Why the fit ended before its schedule did at a time limit; resuming continues it. */
   readonly timeLimitReached?: string;
+  /** Where a signal stopped the fit (checkpointed there); resuming continues it. */
+  readonly interrupted?: string;
 }
 
 /**
@@ -218,7 +223,16 @@ export class Trainer {
     }
     if (state.stopped) this.#stopReason = state.stopped;
     state.timeLimitReached = undefined;
-    const { deadline } = this.#options;
+    const { deadline, interrupt } = this.#options;
+    let interrupted: string | undefined;
+    const stopAtSignal = async () => {
+      const signal = interrupt?.signal();
+      if (signal === undefined) return false;
+      interrupted = `${signal} in epoch ${state.epoch + 1} of ${epochs} at step ${state.step}/` +
+        `${steps}`;
+      await save();
+      return true;
+    };
     let stepsThisCall = 0;
     const pastDeadline = () =>
       deadline !== undefined && Date.now() >= deadline && stepsThisCall > 0 &&
@@ -260,6 +274,7 @@ export class Trainer {
           await save();
           break;
         }
+        if (state.step === 0 && await stopAtSignal()) break;
         const epoch = state.epoch;
         if (state.step === 0) {
           for (const callback of this.#callbacks) await callback.onEpochBegin?.(epoch, control);
@@ -280,6 +295,7 @@ export class Trainer {
         );
         const every = this.#options.checkpointEverySteps ?? 0;
         while (state.step < steps) {
+          if (await stopAtSignal()) break;
           if (state.step > 0 && pastDeadline()) {
             state.timeLimitReached = `time limit reached in epoch ${epoch + 1} of ${epochs} ` +
               `(step ${state.step}/${steps}, checkpointed)`;
@@ -316,7 +332,7 @@ export class Trainer {
           if (every > 0 && state.step % every === 0 && state.step < steps) await save();
         }
         progress.finish();
-        if (state.timeLimitReached) break;
+        if (state.timeLimitReached || interrupted) break;
         const logs: EpochLogs = {
           epoch,
           loss: state.running.lossSum / state.running.seen,
@@ -357,6 +373,15 @@ export class Trainer {
     } finally {
       restoreMathRandom();
       classWeights?.dispose();
+    }
+    if (interrupted) {
+      return {
+        history: state.history,
+        bestEpoch: this.#best.bestEpoch,
+        bestValue: this.#best.best,
+        monitor: this.#best.monitor,
+        interrupted,
+      };
     }
     if (this.#stopReason) log(this.#stopReason);
     if (state.timeLimitReached) log(`${capitalised(state.timeLimitReached)}; resuming continues`);
