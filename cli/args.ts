@@ -146,6 +146,24 @@ function convert(name: string, spec: OptionSpec, raw: string | boolean): string 
   return text;
 }
 
+/**
+ * `--epochs -3` as `--epochs=-3`: parseArgs takes a value that starts with '-' for an option and
+ * refuses it as ambiguous, which would hide the range message the value deserves.
+ */
+function joinNegativeValues(command: Command, argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].match(/^--([^=]+)$/)?.[1];
+    const spec = name === undefined ? undefined : (command.options as OptionSpecs)[name];
+    if (spec && spec.type !== "boolean" && /^-(\d|\.\d)/.test(argv[i + 1] ?? "")) {
+      out.push(`${argv[i]}=${argv[++i]}`);
+    } else {
+      out.push(argv[i]);
+    }
+  }
+  return out;
+}
+
 /** Parses `argv` against a command's options. Throws UsageError on anything unexpected. */
 export function parseCommandLine<O extends OptionSpecs>(
   command: Command<O>,
@@ -161,7 +179,12 @@ export function parseCommandLine<O extends OptionSpecs>(
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: parseOptions, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: joinNegativeValues(command, argv),
+      options: parseOptions,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const valid = Object.keys(command.options).map((name) => `--${name}`).concat("--help");
@@ -213,6 +236,8 @@ export async function dispatch(
 ): Promise<number> {
   if (isGroup(command)) {
     const [first, ...rest] = argv;
+    // `fer help train` is `fer train --help` (and `fer help data info`, `fer data info --help`).
+    if (first === "help" && rest.length > 0) return dispatch(command, [...rest, "--help"], path);
     if (first === undefined || first === "--help" || first === "-h" || first === "help") {
       console.log(helpText(command, path));
       return first === undefined ? 2 : 0;
