@@ -3,6 +3,7 @@
  * and checkpoints precise enough that a killed run resumes to the same numbers it would have had.
  */
 import * as tf from "@tensorflow/tfjs";
+import "../backend/tfjs_mode.ts";
 import { FerError } from "../errors.ts";
 import { accuracy } from "../metrics/mod.ts";
 import { Random, routeMathRandom } from "../random.ts";
