@@ -10,7 +10,10 @@
  *     commands.txt   the command that started the run, then each one that resumed it
  *     checkpoint/    last and best weights with optimizer and RNG state (see checkpoint.ts)
  *     model/         the final model in the tfjs layers format, with its card
- *     metrics.json   test-split metrics (see lib/metrics)
+ *     metrics.json   test-split metrics (see lib/metrics); metrics-val.json, metrics-test-<tta>.json,
+ *                    and metrics-<data>-<split>-<tta>.json from `fer eval`
+ *     predictions.csv the test split's class probabilities, image by image
+ *     report.html, report.md, figures/   the report (lib/report)
  *     .lock          while a process writes the folder: its pid and command (see run_lock.ts)
  */
 import { existsSync } from "node:fs";
