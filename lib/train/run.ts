@@ -507,6 +507,13 @@ async function trainRunHolding(
   if (options.resume) {
     folder = await RunFolder.open(options.resume);
     hold(await lockRunFolder(folder.dir));
+    const saved = await folder.readJson<RunConfig>(folder.configPath);
+    if (saved.averagedFrom) {
+      throw new FerError(
+        `${options.resume} was made by 'fer average' (of ${saved.averagedFrom.join(", ")}), ` +
+          `not trained: there is nothing to resume`,
+      );
+    }
     const finished = await finishedRun(folder.dir);
     if (finished) {
       print(
@@ -515,13 +522,6 @@ async function trainRunHolding(
           `changed; 'fer eval ${options.resume}' evaluates it again`,
       );
       return { ...finished, alreadyFinished: true };
-    }
-    const saved = await folder.readJson<RunConfig>(folder.configPath);
-    if (saved.averagedFrom) {
-      throw new FerError(
-        `${options.resume} was made by 'fer average' (of ${saved.averagedFrom.join(", ")}), ` +
-          `not trained: there is nothing to resume`,
-      );
     }
     config = { ...saved, backend: options.backend ?? saved.backend };
   }
