@@ -193,3 +193,36 @@ Deno.test({
   fn: () =>
     withTempDir(async (dir) => void await killedThriceMatches(await fixture(dir), "onednn")),
 });
+
+Deno.test("a second Ctrl-C exits at once, saying so", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      "--ext=ts",
+      `import { listenForInterrupt } from "./lib/train/interrupt.ts";
+       listenForInterrupt((line) => console.log(line));
+       console.log("listening");
+       setTimeout(() => console.log("never stopped"), 60_000);`,
+    ],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let said = "";
+  const readUntil = async (text: string) => {
+    while (!said.includes(text)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the child ended before saying '${text}': ${said}`);
+      said += value;
+    }
+  };
+  await readUntil("listening");
+  child.kill("SIGINT");
+  await readUntil("SIGINT: checkpointing before the next step, then stopping");
+  child.kill("SIGINT");
+  await readUntil("SIGINT again: exiting now");
+  for (let part = await reader.read(); !part.done; part = await reader.read()) said += part.value;
+  assert.equal((await child.status).code, 130);
+  assert.doesNotMatch(said, /never stopped/);
+});
