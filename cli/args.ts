@@ -148,6 +148,24 @@ function convert(name: string, spec: OptionSpec, raw: string | boolean): string 
   return text;
 }
 
+/**
+ * `--name value` as `--name=value` where the value starts with '-': parseArgs refuses such a value
+ * as ambiguous. That is a negative number (`--epochs -3`, which deserves its range message) or, for
+ * an option declared `dashValue`, anything (`--sbatch "--gres=gpu:1"`). Nothing after `--` is joined.
+ */
+function joinDashValues(command: Command, argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].match(/^--([^=]+)$/)?.[1];
+    const spec = name === undefined ? undefined : (command.options as OptionSpecs)[name];
+    const next = argv[i + 1];
+    const joins = spec !== undefined && spec.type !== "boolean" && next !== undefined &&
+      !out.includes("--") && (spec.dashValue || /^-(\d|\.\d)/.test(next));
+    out.push(joins ? `${argv[i]}=${argv[++i]}` : argv[i]);
+  }
+  return out;
+}
+
 /** Parses `argv` against a command's options. Throws UsageError on anything unexpected. */
 export function parseCommandLine<O extends OptionSpecs>(
   command: Command<O>,
@@ -161,17 +179,14 @@ export function parseCommandLine<O extends OptionSpecs>(
     parseOptions[name] = { type: spec.type === "boolean" ? "boolean" : "string" };
     if (spec.short) parseOptions[name].short = spec.short;
   }
-  // parseArgs takes a value that starts with a dash only as `--name=value`.
-  const dashValued = Object.entries(command.options).filter(([, spec]) => spec.dashValue)
-    .map(([name]) => `--${name}`);
-  const args: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const joined = dashValued.includes(argv[i]) && i + 1 < argv.length && !args.includes("--");
-    args.push(joined ? `${argv[i]}=${argv[++i]}` : argv[i]);
-  }
   let parsed;
   try {
-    parsed = parseArgs({ args, options: parseOptions, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: joinDashValues(command, argv),
+      options: parseOptions,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const valid = Object.keys(command.options).map((name) => `--${name}`).concat("--help");
@@ -223,6 +238,8 @@ export async function dispatch(
 ): Promise<number> {
   if (isGroup(command)) {
     const [first, ...rest] = argv;
+    // `fer help train` is `fer train --help` (and `fer help data info`, `fer data info --help`).
+    if (first === "help" && rest.length > 0) return dispatch(command, [...rest, "--help"], path);
     if (first === undefined || first === "--help" || first === "-h" || first === "help") {
       console.log(helpText(command, path));
       return first === undefined ? 2 : 0;

@@ -2,10 +2,11 @@
  * The `fer` command line. Each command lives in `cli/commands/`; this file only routes to them and
  * turns user-facing errors into a message and an exit status.
  */
-import * as tf from "@tensorflow/tfjs";
+import "../lib/backend/tfjs_mode.ts";
 import { type CommandGroup, dispatch } from "./args.ts";
 import { FerError, UsageError } from "../lib/errors.ts";
 import { commands } from "./commands/index.ts";
+import { Interrupted } from "../lib/train/interrupt.ts";
 
 export const fer: CommandGroup = {
   name: "fer",
@@ -24,12 +25,13 @@ const FILE_SYSTEM_ERRORS = [
 
 /** Runs the CLI with `argv` and returns the exit status instead of exiting (tests call this). */
 export async function main(argv: string[]): Promise<number> {
-  // Production mode skips tfjs' debug checks and its "install tfjs-node" advice, which does not
-  // apply to Deno.
-  tf.enableProdMode();
   try {
     return await dispatch(fer, argv);
   } catch (error) {
+    if (error instanceof Interrupted) {
+      console.error(error.message);
+      return 130; // as a shell reports a process ended by Ctrl-C
+    }
     if (error instanceof FerError) {
       console.error(`error: ${error.message}`);
       return error instanceof UsageError ? 2 : 1;

@@ -31,3 +31,34 @@ export class DataError extends FerError {
 export function unknownChoice(what: string, given: string, choices: readonly string[]): UsageError {
   return new UsageError(`unknown ${what} '${given}'. Valid choices: ${choices.join(", ")}`);
 }
+
+/** Edit distance (insertions, deletions, substitutions, adjacent swaps) between two names. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/**
+ * " (did you mean 'x'?)" for the choice closest to `given` (case aside), when it is close enough
+ * to be a typo (at most a third of its letters off, and at least a 1-letter slip); else "".
+ */
+export function didYouMean(given: string, choices: readonly string[]): string {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const choice of choices) {
+    const distance = editDistance(given.toLowerCase(), choice.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [choice, distance];
+  }
+  const allowed = Math.max(1, Math.floor(Math.max(given.length, best?.length ?? 0) / 3));
+  return best !== undefined && bestDistance <= allowed ? ` (did you mean '${best}'?)` : "";
+}

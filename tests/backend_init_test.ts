@@ -146,3 +146,28 @@ Deno.test("an exhausted wasm heap is a FerError at the allocation", async () => 
   );
   assert.equal(fake._malloc(0), next);
 });
+
+Deno.test("auto and the cpu backend print no stray lines (Mesa's XDG_RUNTIME_DIR, tfjs' Node.js banner)", async () => {
+  const env = Deno.env.toObject();
+  delete env.XDG_RUNTIME_DIR;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      "--ext=ts",
+      `import * as tf from "@tensorflow/tfjs";
+       import { initBackend } from "./lib/backend/mod.ts";
+       import "./lib/models/mod.ts";
+       await tf.setBackend("cpu");
+       tf.tensor1d([1, 2]).dataSync();
+       console.log((await initBackend("auto")).description);`,
+    ],
+    cwd: new URL("..", import.meta.url).pathname,
+    env,
+    clearEnv: true,
+  }).output();
+  const said = new TextDecoder().decode(stdout);
+  const errors = new TextDecoder().decode(stderr);
+  assert.equal(code, 0, errors);
+  assert.equal(said.trim().split("\n").length, 1, said);
+  assert.equal(errors, "");
+});

@@ -185,7 +185,11 @@ Deno.test("predict labels a video's happy part happy and its surprise part surpr
     // Nothing is overwritten: the same --out again is refused before any work.
     const again = await fer(["predict", clip, "--out", out]);
     assert.equal(again.code, 1);
-    assert.match(again.stderr, /clip\.annotated\.mp4 already exists/);
+    assert.match(again.stderr, /clip\.annotated\.mp4 already exists: pass --overwrite/);
+    // --overwrite replaces them.
+    const replaced = await fer(["predict", clip, "--fps", "2.5", "--out", out, "--overwrite"]);
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assert.match(replaced.stderr, /Wrote .*clip\.annotated\.mp4/);
 
     // --smooth: the CSV on stdout, the switch to surprise comes a frame or more later.
     const smooth = await fer(["predict", clip, "--fps", "2.5", "--csv", "--smooth", "1"]);

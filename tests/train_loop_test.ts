@@ -3,7 +3,11 @@ import * as tf from "@tensorflow/tfjs";
 import { Random, routeMathRandom } from "../lib/random.ts";
 import { CheckpointStore } from "../lib/train/checkpoint.ts";
 import { EarlyStopping, ReduceLROnPlateau } from "../lib/train/callbacks.ts";
-import { createOptimizer } from "../lib/train/optimizers.ts";
+import {
+  createOptimizer,
+  optimizerScalars,
+  restoreOptimizerScalars,
+} from "../lib/train/optimizers.ts";
 import { type Batcher, Trainer, type TrainingState } from "../lib/train/trainer.ts";
 import { withTempDir } from "./helpers.ts";
 
@@ -175,4 +179,27 @@ Deno.test("a NaN loss stops the run naming the epoch and step", async () => {
     );
     model.dispose();
   });
+});
+
+Deno.test("Adam restored from its weights and saved scalars continues with the same β powers, bit for bit", async () => {
+  await tf.setBackend("cpu");
+  const weight = tf.variable(tf.tensor1d([0.5, -0.25]), true, "adam-test-w");
+  const optimizer = createOptimizer({ name: "adam", lr: 1e-3 });
+  let differed = 0;
+  for (let step = 1; step <= 30; step++) {
+    optimizer.applyGradients({ [weight.name]: tf.tensor1d([0.1 * step, -0.2]) });
+    const saved = await optimizer.getWeights();
+    const resumed = createOptimizer({ name: "adam", lr: 1e-3 });
+    await resumed.setWeights(saved.map(({ name, tensor }) => ({ name, tensor: tensor.clone() })));
+    // tfjs alone recomputes the powers as pow(β, t + 1): not always the product it kept.
+    const recomputed = optimizerScalars(resumed);
+    const kept = optimizerScalars(optimizer);
+    if (recomputed.accBeta1 !== kept.accBeta1 || recomputed.accBeta2 !== kept.accBeta2) differed++;
+    restoreOptimizerScalars(resumed, kept);
+    assert.deepEqual(optimizerScalars(resumed), kept, `after step ${step}`);
+    resumed.dispose();
+  }
+  assert.ok(differed > 0, "pow(β, t + 1) matched the running product at every step");
+  optimizer.dispose();
+  weight.dispose();
 });

@@ -26,13 +26,15 @@ const loadOptions = {
   classes: {
     type: "string",
     placeholder: "A,B,...",
-    description: "Keep only these classes, relabelled in this order (e.g. happy,neutral,sad)",
+    description: "Keep only these classes, relabelled in this order (e.g. happy,neutral,sad; " +
+      "default: all)",
   },
   "class-names": {
     type: "string",
     choices: ["canonical", "folder"],
     description:
-      "Image folders given by path: map folder names onto the canonical classes, or keep them",
+      "Image folders given by path: map folder names onto the canonical classes, or keep them " +
+      "(default: canonical for a folder of split folders, else folder)",
   },
   "skip-bad": {
     type: "boolean",

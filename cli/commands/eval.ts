@@ -3,6 +3,7 @@ import { defineCommand } from "../args.ts";
 import { BACKEND_CHOICES, TTA_CHOICES } from "../../lib/train/config.ts";
 import { evaluateModel, SPLIT_NAMES } from "../../lib/train/eval_run.ts";
 import { writeReport } from "../../lib/report/mod.ts";
+import { withRunLock } from "../../lib/train/run_lock.ts";
 
 export const evalCommand = defineCommand({
   name: "eval",
@@ -60,8 +61,9 @@ export const evalCommand = defineCommand({
       backend: options.backend,
     });
     const m = result.metrics;
-    if (result.savedIn && !options["no-report"]) {
-      await writeReport(result.savedIn, { log: () => {} });
+    const savedIn = result.savedIn;
+    if (savedIn && !options["no-report"]) {
+      await withRunLock(savedIn, () => writeReport(savedIn, { log: () => {} }));
     }
     if (options.json) {
       console.log(JSON.stringify(m, null, 2));

@@ -109,7 +109,12 @@ export const modelsCommand = defineCommand({
       placeholder: "HxWxC",
       description: "Input shape instead of each model's default, e.g. 224x224x3",
     },
-    classes: { type: "integer", min: 1, placeholder: "N", description: "Number of classes" },
+    classes: {
+      type: "integer",
+      min: 1,
+      placeholder: "N",
+      description: "Number of classes (default: the model's, 7 for most)",
+    },
     weights: {
       type: "boolean",
       description: "With <name>: also list every weight's name and shape (docs/WEIGHTS.md)",

@@ -3,6 +3,7 @@
  * its faces found, cropped and classified; a folder run goes on past unreadable files and lists
  * them at the end (exit status 1 when any failed).
  */
+import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { defineCommand } from "../args.ts";
 import { FerError, UsageError } from "../../lib/errors.ts";
@@ -34,13 +35,27 @@ import {
 import { DEFAULT_VIDEO_FPS } from "../../lib/predict/video.ts";
 import { runVideoPredict, type VideoCommandOptions } from "./predict_video.ts";
 
-/** Refuses an --out folder where an annotated copy would replace one of the input images. */
-function checkOutKeepsInputs(out: string, files: readonly { path: string; relative: string }[]) {
+/**
+ * Refuses an --out folder where an annotated copy would replace one of the input images, or
+ * (without --overwrite) any file already there.
+ */
+function checkOutKeepsInputs(
+  out: string,
+  files: readonly { path: string; relative: string }[],
+  overwrite: boolean,
+) {
   for (const file of files) {
-    if (resolve(annotatedFileName(join(out, file.relative))) === resolve(file.path)) {
+    const target = annotatedFileName(join(out, file.relative));
+    if (resolve(target) === resolve(file.path)) {
       throw new FerError(
         `--out ${out} would overwrite the input image ${file.path} with its annotated copy: ` +
           "choose another folder (nothing was written)",
+      );
+    }
+    if (!overwrite && existsSync(target)) {
+      throw new FerError(
+        `--out ${out} already holds ${target}: pass --overwrite to replace it, or choose another ` +
+          "folder (nothing was written)",
       );
     }
   }
@@ -87,6 +102,10 @@ export const predictCommand = defineCommand({
     csv: {
       type: "boolean",
       description: "Video: print the timeline as CSV (time, face id, box, every class)",
+    },
+    overwrite: {
+      type: "boolean",
+      description: "Let --out replace files of the same name (otherwise refused before any work)",
     },
     threshold: {
       type: "number",
@@ -151,7 +170,7 @@ export const predictCommand = defineCommand({
     if (files.length === 0) {
       throw new FerError(`${positionals[0]}: no PNG, JPEG or BMP images in it`);
     }
-    if (options.out !== undefined) checkOutKeepsInputs(options.out, files);
+    if (options.out !== undefined) checkOutKeepsInputs(options.out, files, options.overwrite);
     const backend = await initBackend(options.backend);
     console.error(`Backend: ${backend.description}`);
     const model = await loadExpressionModel(options.model);
@@ -199,7 +218,8 @@ export const predictCommand = defineCommand({
             join(options.out, file.relative),
           );
           await Deno.mkdir(dirname(fileName), { recursive: true });
-          await Deno.writeFile(fileName, bytes);
+          // createNew: a file that appeared since the check is not replaced either.
+          await Deno.writeFile(fileName, bytes, { createNew: !options.overwrite });
         }
       }
     } finally {

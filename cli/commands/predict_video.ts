@@ -26,6 +26,8 @@ export interface VideoCommandOptions {
   readonly json: boolean;
   readonly csv: boolean;
   readonly out?: string;
+  /** Replace output files already in --out (otherwise refused before any work). */
+  readonly overwrite: boolean;
   readonly threshold: number;
   readonly tiles: number;
   readonly margin: number;
@@ -69,9 +71,14 @@ export async function runVideoPredict(
   const outputs = options.out === undefined ? undefined : videoOutputs(options.out, video);
   if (outputs) {
     for (const file of Object.values(outputs)) {
-      if (await exists(file)) {
-        throw new FerError(`${file} already exists: move it away or choose another --out`);
+      if (!(await exists(file))) continue;
+      if (!options.overwrite) {
+        throw new FerError(
+          `${file} already exists: pass --overwrite to replace it, or choose another --out ` +
+            "(nothing was written)",
+        );
       }
+      await Deno.remove(file);
     }
     await Deno.mkdir(options.out!, { recursive: true });
   }

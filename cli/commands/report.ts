@@ -49,7 +49,8 @@ export const reportCommand = defineCommand({
       type: "integer",
       min: 0,
       placeholder: "INDEX",
-      description: "Test image (row of the test split) for the feature maps",
+      description: "Test image (row of the test split) for the feature maps (default: the first " +
+        "one the model gets right)",
     },
   },
   details: "Sections needing the dataset (data views, sample predictions, t-SNE, feature maps,\n" +

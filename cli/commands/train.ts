@@ -12,6 +12,7 @@ import {
   TTA_CHOICES,
   withDefaults,
 } from "../../lib/train/config.ts";
+import { checkConfigKeys } from "../../lib/train/config_keys.ts";
 import { OPTIMIZER_NAMES } from "../../lib/train/optimizers.ts";
 import { defaultProgressMode } from "../../lib/train/progress.ts";
 import { deadlineAfter, trainRun } from "../../lib/train/run.ts";
@@ -23,18 +24,23 @@ export const TIME_LIMIT_OPTION = {
   placeholder: "MINUTES",
   description: "Stop training after about this many minutes, mid-epoch if need be (checkpointed; " +
     "a run's first epoch always completes); the run ends on its best epoch so far and --resume " +
-    "(or the same experiment command) continues it",
+    "(or the same experiment command) continues it (default: no limit)",
 } as const;
 
 /** `--checkpoint-every`, shared with `fer experiment`; also honoured by `--resume`. */
 export const CHECKPOINT_EVERY_OPTION = {
   type: "integer",
   placeholder: "STEPS",
-  description: "Also checkpoint every N steps inside an epoch (a kill then loses at most N steps)",
+  description:
+    "Also checkpoint every N steps inside an epoch (a kill then loses at most N steps; " +
+    "default: at epoch ends only)",
 } as const;
 
 const options = {
-  data: { type: "string", description: "Dataset name (fer2013, ferplus, ckplus48) or path" },
+  data: {
+    type: "string",
+    description: "Dataset name (fer2013, ferplus, ckplus48) or path (default fer2013)",
+  },
   "data-dir": {
     type: "string",
     placeholder: "DIR",
@@ -43,7 +49,7 @@ const options = {
   classes: {
     type: "string",
     placeholder: "A,B,...",
-    description: "Keep only these classes, in this order",
+    description: "Keep only these classes, in this order (default: all)",
   },
   split: {
     type: "string",
@@ -66,13 +72,16 @@ const options = {
   limit: {
     type: "integer",
     placeholder: "N",
-    description: "Use at most N images per split (quick runs)",
+    description: "Use at most N images per split (quick runs; default: all)",
   },
   epochs: { type: "integer", description: "Epochs (default 30)" },
   "batch-size": { type: "integer", description: "Batch size (default 64)" },
   optimizer: { type: "string", choices: OPTIMIZER_NAMES, description: "Optimizer (default adam)" },
   lr: { type: "number", description: "Learning rate (default 0.001)" },
-  momentum: { type: "number", description: "Momentum for sgd / nesterov / rmsprop" },
+  momentum: {
+    type: "number",
+    description: "Momentum for sgd / nesterov / rmsprop (default 0; nesterov 0.9)",
+  },
   "weight-decay": { type: "number", description: "L2 weight decay on kernels (default 0)" },
   schedule: {
     type: "string",
@@ -92,7 +101,11 @@ const options = {
     description: "What picks the best epoch (default val_accuracy)",
   },
   "label-smoothing": { type: "number", description: "Label smoothing ε (default 0)" },
-  "class-weights": { type: "string", choices: ["none", "balanced"], description: "Class weights" },
+  "class-weights": {
+    type: "string",
+    choices: ["none", "balanced"],
+    description: "Class weights in the loss (default none)",
+  },
   augment: {
     type: "string",
     choices: ["none", "standard"],
@@ -101,7 +114,8 @@ const options = {
   tta: {
     type: "string",
     choices: TTA_CHOICES,
-    description: "Test-time augmentation for the final test",
+    description:
+      "Test-time augmentation for the final test (default none; it is also tested without)",
   },
   seed: {
     type: "integer",
@@ -135,7 +149,12 @@ const options = {
   },
   "checkpoint-every": CHECKPOINT_EVERY_OPTION,
   "time-limit": TIME_LIMIT_OPTION,
-  config: { type: "string", placeholder: "FILE", description: "Start from this RunConfig JSON" },
+  config: {
+    type: "string",
+    placeholder: "FILE",
+    description: "Start from this RunConfig JSON, whole or only what it changes (default: the " +
+      "defaults above)",
+  },
   quiet: { type: "boolean", description: "No progress bar, epoch lines only" },
   "no-report": { type: "boolean", description: "Skip report.html / report.md at the end" },
 } as const;
@@ -254,6 +273,7 @@ async function readConfigFile(path: string): Promise<Partial<RunConfig>> {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new FerError(`--config ${path}: expected a JSON object (a RunConfig, or part of one)`);
   }
+  checkConfigKeys(parsed, `--config ${path}`);
   return parsed;
 }
 
@@ -284,7 +304,7 @@ export const trainCommand = defineCommand({
         checkpointEverySteps: o["checkpoint-every"],
         progress,
       });
-      if (!o["no-report"]) await report(result.dir);
+      if (!o["no-report"] && !result.alreadyFinished) await report(result.dir);
       return 0;
     }
     const base = o.config ? await readConfigFile(o.config) : undefined;

@@ -14,6 +14,7 @@
  *   automatically.
  */
 import * as tf from "@tensorflow/tfjs";
+import "./tfjs_mode.ts";
 import * as wasmBackend from "@tensorflow/tfjs-backend-wasm";
 import { FerError, unknownChoice } from "../errors.ts";
 import { registerWasmTrainingKernels } from "./wasm/training_kernels.ts";
@@ -184,7 +185,7 @@ async function startWebGpu(): Promise<BackendInfo> {
 
 /** Resolves `auto` as far as WebGPU: a hardware adapter if Deno offers one, else a CPU backend. */
 async function resolveAuto(): Promise<{ choice: "webgpu" | "wasm"; why: string }> {
-  const found = await requestGpuAdapter();
+  const found = await requestGpuAdapter({ onlyWithDevice: true });
   if ("reason" in found) return { choice: "wasm", why: found.reason };
   if (found.summary.software) {
     return { choice: "wasm", why: `WebGPU adapter '${found.summary.description}' is software` };

@@ -3,6 +3,7 @@
  * and MAC counts, Keras-style summaries, saving/loading in the tfjs layers format and transfer of
  * weights between models. Importing this module registers every built-in architecture.
  */
+import "../backend/tfjs_mode.ts";
 export type {
   CreateModelOptions,
   FamilyOptions,

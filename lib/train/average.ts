@@ -33,6 +33,7 @@ import {
   stepsBehind,
 } from "./run.ts";
 import { RunFolder } from "./run_folder.ts";
+import { commandLine, lockRunFolder } from "./run_lock.ts";
 import { Random, routeMathRandom } from "../random.ts";
 
 export interface AverageOptions {
@@ -196,6 +197,7 @@ export async function averageRuns(
   const { train, val, test } = data.splits;
 
   const loaded: LoadedModel[] = [];
+  let release: (() => void) | undefined;
   try {
     for (const folder of folders) loaded.push(await loadModel(folder.modelDir));
     // The mean is written into a model of its own: the ingredients stay intact for the next mean.
@@ -245,9 +247,17 @@ export async function averageRuns(
     if (images > 0) log(`BatchNorm statistics recomputed on ${images} training images`);
     const chosen = members.map((i) => runs[i]);
 
-    const folder = options.out
-      ? (await Deno.mkdir(options.out, { recursive: true }), new RunFolder(options.out))
-      : await RunFolder.create("runs", `${config.model.name}-average`, config.data.dataset);
+    let folder: RunFolder;
+    if (options.out) {
+      await Deno.mkdir(options.out, { recursive: true });
+      release = await lockRunFolder(options.out);
+      // Checked again under the lock: another process may have started a run there meanwhile.
+      await RunFolder.checkFreeForRun(options.out);
+      folder = new RunFolder(options.out);
+    } else {
+      folder = await RunFolder.create("runs", `${config.model.name}-average`, config.data.dataset);
+      release = await lockRunFolder(folder.dir);
+    }
     const averagedConfig: RunConfig = { ...config, averagedFrom: chosen };
     await folder.writeJson(folder.configPath, averagedConfig);
     await folder.writeJson(folder.dataPath, data.counts);
@@ -258,7 +268,7 @@ export async function averageRuns(
       folder.appendLog(line);
     };
     folderLog(`Run folder: ${folder.dir}`);
-    folder.appendCommand(`deno task fer ${Deno.args.join(" ")}`.trim());
+    folder.appendCommand(commandLine());
 
     const scores = await evaluateRunSplits(
       target.model,
@@ -308,5 +318,6 @@ export async function averageRuns(
     };
   } finally {
     loaded.forEach((model) => model.dispose());
+    release?.();
   }
 }

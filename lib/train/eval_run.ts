@@ -7,10 +7,11 @@ import { classificationReport, type EvaluationMetrics } from "../metrics/mod.ts"
 import { loadModel } from "../models/mod.ts";
 import { describeProtocol, type LabeledImages } from "../data/mod.ts";
 import { initBackend } from "../backend/init.ts";
-import type { BackendChoice, DataConfig, TtaChoice } from "./config.ts";
+import type { BackendChoice, DataConfig, RunConfig, TtaChoice } from "./config.ts";
 import { checkTtaFits, prepareData, savedModelLayout } from "./pipeline.ts";
 import { evaluateSplit, modelFolder } from "./run.ts";
 import { RunFolder } from "./run_folder.ts";
+import { lockRunFolder } from "./run_lock.ts";
 
 /** Split names: the generic ones, and FER2013's Usage names for the official split. */
 export const SPLIT_NAMES = [
@@ -85,6 +86,22 @@ export async function evaluateModel(
   options: EvaluateOptions,
 ): Promise<EvaluationResult> {
   const runConfig = await RunFolder.readConfigIfRun(path);
+  // An evaluation of a run's own model is saved in the run: lock it first, so that a process
+  // writing it meanwhile refuses this one at once rather than after the evaluation.
+  const saves = runConfig !== undefined && !options.modelDir;
+  const release = saves ? await lockRunFolder(path) : undefined;
+  try {
+    return await evaluateLoaded(path, runConfig, options);
+  } finally {
+    release?.();
+  }
+}
+
+async function evaluateLoaded(
+  path: string,
+  runConfig: RunConfig | undefined,
+  options: EvaluateOptions,
+): Promise<EvaluationResult> {
   const backend = await initBackend(options.backend ?? runConfig?.backend ?? "auto");
   const loaded = await loadModel(options.modelDir ?? modelFolder(path));
   try {

@@ -20,6 +20,7 @@ import {
   stepsBehind,
 } from "./run.ts";
 import { RunFolder } from "./run_folder.ts";
+import { withRunLock } from "./run_lock.ts";
 
 /** The files of a model folder, weights first (the order they are written in). */
 const MODEL_FILES = ["weights.bin", "model.json"];
@@ -94,6 +95,16 @@ export async function exportRunModel(
   options: ExportOptions = {},
 ): Promise<ExportedModel> {
   const folder = await RunFolder.open(runDir);
+  // Held while the run's model is read and measured, so that no resume or eval changes it midway.
+  return await withRunLock(runDir, () => exportLocked(folder, runDir, outDir, options));
+}
+
+async function exportLocked(
+  folder: RunFolder,
+  runDir: string,
+  outDir: string,
+  options: ExportOptions,
+): Promise<ExportedModel> {
   const result = await readRunResult(runDir);
   if (!result) {
     throw new FerError(

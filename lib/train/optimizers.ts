@@ -61,3 +61,44 @@ export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
     (optimizer as unknown as { learningRate: number }).learningRate = lr;
   }
 }
+
+/** tfjs' Adam, seen from outside: the running powers βᵗ it divides by (see `optimizerScalars`). */
+interface AdamPowers {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+}
+
+function adamPowers(optimizer: tf.Optimizer): AdamPowers | undefined {
+  const adam = optimizer as unknown as Partial<AdamPowers>;
+  return adam.accBeta1 instanceof tf.Variable && adam.accBeta2 instanceof tf.Variable
+    ? adam as AdamPowers
+    : undefined;
+}
+
+/**
+ * The optimizer state that `getWeights` leaves out, as JSON-safe numbers. tfjs' Adam keeps
+ * β₁ᵗ and β₂ᵗ as products updated every step, but its `setWeights` recomputes them as
+ * `pow(β, t + 1)`, which differs from the product in the last bits of float32: a resumed run's
+ * bias correction, and so every weight after it, drifted from the uninterrupted run's.
+ */
+export function optimizerScalars(optimizer: tf.Optimizer): Record<string, number> {
+  const adam = adamPowers(optimizer);
+  if (!adam) return {};
+  return {
+    accBeta1: adam.accBeta1.dataSync()[0],
+    accBeta2: adam.accBeta2.dataSync()[0],
+  };
+}
+
+/** Puts back what `optimizerScalars` saved; call it after the optimizer's `setWeights`. */
+export function restoreOptimizerScalars(
+  optimizer: tf.Optimizer,
+  scalars: Record<string, number> | undefined,
+): void {
+  const adam = adamPowers(optimizer);
+  if (!adam || scalars?.accBeta1 === undefined || scalars.accBeta2 === undefined) return;
+  tf.tidy(() => {
+    adam.accBeta1.assign(tf.scalar(scalars.accBeta1));
+    adam.accBeta2.assign(tf.scalar(scalars.accBeta2));
+  });
+}

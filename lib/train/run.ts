@@ -51,7 +51,9 @@ import {
 } from "./pipeline.ts";
 import type { ProgressMode } from "./progress.ts";
 import { parseHistoryCsv, RunFolder } from "./run_folder.ts";
+import { commandLine, lockRunFolder } from "./run_lock.ts";
 import { automaticMicroBatch } from "./step.ts";
+import { Interrupted, listenForInterrupt } from "./interrupt.ts";
 import { type FitResult, Trainer, type TrainingState } from "./trainer.ts";
 
 export interface TrainRunOptions {
@@ -86,6 +88,8 @@ export interface RunResult extends ModelScores {
   readonly fit: FitResult;
   /** Undefined for a run folder written before data.json was. */
   readonly data?: DataCounts;
+  /** Set when `--resume` found the run finished and changed nothing. */
+  readonly alreadyFinished?: boolean;
 }
 
 function callbacksFor(config: RunConfig): Callback[] {
@@ -469,22 +473,55 @@ export function deadlineAfter(minutes: number | undefined): number | undefined {
   return Date.now() + minutes * 60_000;
 }
 
-/** Trains (or resumes) one run; see the module comment. */
+/**
+ * Trains (or resumes) one run; see the module comment. The run folder is locked (see run_lock.ts)
+ * from the moment it is made or opened until the run ends.
+ */
 export async function trainRun(
   initialConfig: RunConfig,
   options: TrainRunOptions,
+): Promise<RunResult> {
+  const releases: (() => void)[] = [];
+  try {
+    return await trainRunHolding(initialConfig, options, (release) => releases.push(release));
+  } finally {
+    for (const release of releases) release();
+  }
+}
+
+/** A run that `--resume` would not change: its schedule ended and its model is saved. */
+async function finishedRun(dir: string): Promise<RunResult | undefined> {
+  if (!existsSync(modelJsonPath(new RunFolder(dir).modelDir))) return undefined;
+  const result = await readRunResult(dir);
+  return result && !result.fit.timeLimitReached ? result : undefined;
+}
+
+async function trainRunHolding(
+  initialConfig: RunConfig,
+  options: TrainRunOptions,
+  hold: (release: () => void) => void,
 ): Promise<RunResult> {
   const print = options.print ?? ((line: string) => console.log(line));
   let config = initialConfig;
   let folder: RunFolder | undefined;
   if (options.resume) {
     folder = await RunFolder.open(options.resume);
+    hold(await lockRunFolder(folder.dir));
     const saved = await folder.readJson<RunConfig>(folder.configPath);
     if (saved.averagedFrom) {
       throw new FerError(
         `${options.resume} was made by 'fer average' (of ${saved.averagedFrom.join(", ")}), ` +
           `not trained: there is nothing to resume`,
       );
+    }
+    const finished = await finishedRun(folder.dir);
+    if (finished) {
+      print(
+        `${options.resume} is finished (${finished.history.length} epochs, ` +
+          `${finished.fit.stopReason ?? "its schedule ended"}): nothing to resume, nothing ` +
+          `changed; 'fer eval ${options.resume}' evaluates it again`,
+      );
+      return { ...finished, alreadyFinished: true };
     }
     config = { ...saved, backend: options.backend ?? saved.backend };
   }
@@ -508,9 +545,9 @@ export async function trainRun(
     ? await new CheckpointStore<TrainingState>(folder.checkpointDir).read()
     : undefined;
   if (options.resume && !checkpoint) {
-    throw new FerError(
-      `${options.resume} has no checkpoint yet: nothing to resume; start it again`,
-    );
+    // Stopped before its first checkpoint (a kill in the first epoch without
+    // --checkpoint-every): nothing was learnt that could be kept, so the run starts over, here.
+    log(`${options.resume} has no checkpoint yet: training it from the start`);
   }
 
   const spec = getModelSpec(config.model.name);
@@ -534,6 +571,9 @@ export async function trainRun(
   if (!folder) {
     if (options.exactDir) {
       await Deno.mkdir(options.exactDir, { recursive: true });
+      hold(await lockRunFolder(options.exactDir));
+      // Checked again under the lock: another process may have started a run there meanwhile.
+      await RunFolder.checkFreeForRun(options.exactDir);
       folder = new RunFolder(options.exactDir);
     } else {
       folder = await RunFolder.create(
@@ -541,6 +581,7 @@ export async function trainRun(
         config.model.name,
         config.data.dataset,
       );
+      hold(await lockRunFolder(folder.dir));
     }
     await folder.writeJson(folder.configPath, config);
     for (const line of early) folder.appendLog(line);
@@ -548,7 +589,7 @@ export async function trainRun(
   await folder.writeJson(folder.dataPath, data.counts);
   const store = new CheckpointStore<TrainingState>(folder.checkpointDir);
   log(`Run folder: ${folder.dir}`);
-  folder.appendCommand(`deno task fer ${Deno.args.join(" ")}`.trim());
+  folder.appendCommand(commandLine());
 
   const microBatch = config.schedule.microBatch ??
     automaticMicroBatch(fer.model, config.schedule.batchSize, backend.name);
@@ -558,6 +599,8 @@ export async function trainRun(
     );
   }
   const optimizer = createOptimizer(config.optimizer);
+  // From here a signal checkpoints the run before it stops (see interrupt.ts).
+  const interrupt = listenForInterrupt(log);
   const trainer = new Trainer(fer.model, optimizer, {
     epochs: config.schedule.epochs,
     batchSize: config.schedule.batchSize,
@@ -575,13 +618,27 @@ export async function trainRun(
     progress: options.progress,
     log,
     onEpochEnd: (history) => folder.writeHistory(history),
+    interrupt,
   });
-  const fit = await trainer.fit(
-    new ImageBatcher(train, layout, config.augment),
-    new ImageBatcher(val, layout),
-    store,
-    checkpoint,
-  );
+  let fit: FitResult;
+  try {
+    fit = await trainer.fit(
+      new ImageBatcher(train, layout, config.augment),
+      new ImageBatcher(val, layout),
+      store,
+      checkpoint,
+    );
+  } finally {
+    interrupt.stop();
+  }
+  if (fit.interrupted) {
+    fer.dispose();
+    optimizer.dispose();
+    throw new Interrupted(
+      `stopped at ${fit.interrupted}, checkpointed: 'deno task train --resume ${folder.dir}' ` +
+        "continues it",
+    );
+  }
 
   // Model selection uses the validation split only: the best checkpoint by checkpointMonitor.
   const saved = await store.read();

@@ -10,7 +10,11 @@
  *     commands.txt   the command that started the run, then each one that resumed it
  *     checkpoint/    last and best weights with optimizer and RNG state (see checkpoint.ts)
  *     model/         the final model in the tfjs layers format, with its card
- *     metrics.json   test-split metrics (see lib/metrics)
+ *     metrics.json   test-split metrics (see lib/metrics); metrics-val.json, metrics-test-<tta>.json,
+ *                    and metrics-<data>-<split>-<tta>.json from `fer eval`
+ *     predictions.csv the test split's class probabilities, image by image
+ *     report.html, report.md, figures/   the report (lib/report)
+ *     .lock          while a process writes the folder: its pid and command (see run_lock.ts)
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -18,6 +22,7 @@ import { FerError } from "../errors.ts";
 import type { EpochLogs } from "./callbacks.ts";
 import type { RunConfig } from "./config.ts";
 import { writeFileAtomic } from "./checkpoint.ts";
+import { LOCK_FILE } from "./run_lock.ts";
 
 const HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "lr", "seconds"];
 
@@ -129,7 +134,9 @@ export class RunFolder {
       if (!(await Deno.stat(dir)).isDirectory) {
         throw new FerError(`${option} ${dir} is a file, not a folder (nothing was written)`);
       }
-      entries = (await Array.fromAsync(Deno.readDir(dir))).map((entry) => entry.name);
+      // The lock files (run_lock.ts) of a process that holds or held the folder are no run.
+      entries = (await Array.fromAsync(Deno.readDir(dir))).map((entry) => entry.name)
+        .filter((name) => !name.startsWith(LOCK_FILE));
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return;
       throw error;

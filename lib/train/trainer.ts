@@ -3,14 +3,21 @@
  * and checkpoints precise enough that a killed run resumes to the same numbers it would have had.
  */
 import * as tf from "@tensorflow/tfjs";
+import "../backend/tfjs_mode.ts";
 import { FerError } from "../errors.ts";
 import { accuracy } from "../metrics/mod.ts";
 import { Random, routeMathRandom } from "../random.ts";
 import { BestTracker, type Callback, type EpochLogs, type Monitor } from "./callbacks.ts";
 import type { CheckpointState, CheckpointStore } from "./checkpoint.ts";
 import { loadModelTensors, loadOptimizerTensors } from "./checkpoint.ts";
+import type { InterruptRequest } from "./interrupt.ts";
 import { trainingStep } from "./step.ts";
-import { getLearningRate, setLearningRate } from "./optimizers.ts";
+import {
+  getLearningRate,
+  optimizerScalars,
+  restoreOptimizerScalars,
+  setLearningRate,
+} from "./optimizers.ts";
 import { EpochProgress, formatDuration, formatMetrics, type ProgressMode } from "./progress.ts";
 
 /** Turns example indices into a model-ready batch. `random` drives augmentation when training. */
@@ -45,6 +52,8 @@ export interface TrainerOptions {
    * the run's first epoch always completes.
    */
   readonly deadline?: number;
+  /** Asked before every step: a signal makes the fit checkpoint where it is and stop. */
+  readonly interrupt?: InterruptRequest;
   readonly progress: ProgressMode;
   /** Lines for the run's log (epoch summaries, callback messages). */
   readonly log: (line: string) => void;
@@ -61,6 +70,8 @@ export interface TrainingState {
   tfjs: number[];
   running: { lossSum: number; correct: number; seen: number; seconds: number };
   lr: number;
+  /** Optimizer state outside its slot tensors (Adam's β powers; see optimizerScalars). */
+  optimizer?: Record<string, number>;
   history: EpochLogs[];
   callbacks: Record<string, unknown>;
   best: { best: number | null; bestEpoch: number };
@@ -77,6 +88,8 @@ export interface FitResult {
   readonly stopReason?: string;
   /** Why the fit ended before its schedule did at a time limit; resuming continues it. */
   readonly timeLimitReached?: string;
+  /** Where a signal stopped the fit (checkpointed there); resuming continues it. */
+  readonly interrupted?: string;
 }
 
 /**
@@ -159,6 +172,7 @@ export class Trainer {
       await loadOptimizerTensors(store.dir, checkpoint.last.optimizer, this.#optimizer);
     }
     const state = checkpoint.training;
+    restoreOptimizerScalars(this.#optimizer, state.optimizer);
     setLearningRate(this.#optimizer, state.lr);
     for (const callback of this.#callbacks) {
       const saved = state.callbacks[callback.name];
@@ -210,7 +224,16 @@ export class Trainer {
     }
     if (state.stopped) this.#stopReason = state.stopped;
     state.timeLimitReached = undefined;
-    const { deadline } = this.#options;
+    const { deadline, interrupt } = this.#options;
+    let interrupted: string | undefined;
+    const stopAtSignal = async () => {
+      const signal = interrupt?.signal();
+      if (signal === undefined) return false;
+      interrupted = `${signal} in epoch ${state.epoch + 1} of ${epochs} at step ${state.step}/` +
+        `${steps}`;
+      await save();
+      return true;
+    };
     let stepsThisCall = 0;
     const pastDeadline = () =>
       deadline !== undefined && Date.now() >= deadline && stepsThisCall > 0 &&
@@ -233,6 +256,7 @@ export class Trainer {
       state.augment = streams.augment.state();
       state.tfjs = streams.tfjs.state();
       state.lr = getLearningRate(this.#optimizer);
+      state.optimizer = optimizerScalars(this.#optimizer);
       state.best = this.#best.state();
       state.callbacks = Object.fromEntries(
         this.#callbacks.filter((c) => c.state).map((c) => [c.name, c.state!()]),
@@ -251,6 +275,7 @@ export class Trainer {
           await save();
           break;
         }
+        if (state.step === 0 && await stopAtSignal()) break;
         const epoch = state.epoch;
         if (state.step === 0) {
           for (const callback of this.#callbacks) await callback.onEpochBegin?.(epoch, control);
@@ -271,6 +296,7 @@ export class Trainer {
         );
         const every = this.#options.checkpointEverySteps ?? 0;
         while (state.step < steps) {
+          if (await stopAtSignal()) break;
           if (state.step > 0 && pastDeadline()) {
             state.timeLimitReached = `time limit reached in epoch ${epoch + 1} of ${epochs} ` +
               `(step ${state.step}/${steps}, checkpointed)`;
@@ -307,7 +333,7 @@ export class Trainer {
           if (every > 0 && state.step % every === 0 && state.step < steps) await save();
         }
         progress.finish();
-        if (state.timeLimitReached) break;
+        if (state.timeLimitReached || interrupted) break;
         const logs: EpochLogs = {
           epoch,
           loss: state.running.lossSum / state.running.seen,
@@ -348,6 +374,15 @@ export class Trainer {
     } finally {
       restoreMathRandom();
       classWeights?.dispose();
+    }
+    if (interrupted) {
+      return {
+        history: state.history,
+        bestEpoch: this.#best.bestEpoch,
+        bestValue: this.#best.best,
+        monitor: this.#best.monitor,
+        interrupted,
+      };
     }
     if (this.#stopReason) log(this.#stopReason);
     if (state.timeLimitReached) log(`${capitalised(state.timeLimitReached)}; resuming continues`);
