@@ -10,7 +10,7 @@ import {
   getExperiment,
   runExperiment,
 } from "../../experiments/mod.ts";
-import { CHECKPOINT_EVERY_OPTION, TIME_LIMIT_OPTION } from "./train.ts";
+import { CHECKPOINT_EVERY_OPTION, PRECISION_OPTION, TIME_LIMIT_OPTION } from "./train.ts";
 
 export const experimentCommand = defineCommand({
   name: "experiment",
@@ -31,6 +31,7 @@ export const experimentCommand = defineCommand({
       choices: BACKEND_CHOICES,
       description: "Compute backend (default auto)",
     },
+    precision: PRECISION_OPTION,
     data: {
       type: "string",
       description: "Replace the dataset (name or path) of every run but pretraining on FER2013",
@@ -86,6 +87,7 @@ export const experimentCommand = defineCommand({
     await runExperiment(getExperiment(positionals[0]), {
       budget: options.budget,
       backend: options.backend,
+      precision: options.precision,
       data: options.data,
       dataDir: options["data-dir"],
       root: options.out,

@@ -8,6 +8,7 @@ import {
   BACKEND_CHOICES,
   defaultRunConfig,
   type LrScheduleConfig,
+  PRECISION_CHOICES,
   type RunConfig,
   TTA_CHOICES,
   withDefaults,
@@ -31,6 +32,19 @@ export const CHECKPOINT_EVERY_OPTION = {
   type: "integer",
   placeholder: "STEPS",
   description: "Also checkpoint every N steps inside an epoch (a kill then loses at most N steps)",
+} as const;
+
+/**
+ * `--precision`, shared with `fer experiment`, `eval` and `bench train|infer` (PyTorch's CPU
+ * autocast, Keras' mixed_bfloat16 policy).
+ */
+export const PRECISION_OPTION = {
+  type: "string",
+  choices: PRECISION_CHOICES,
+  description: "fp32 (default), or bf16: convolutions take bf16 inputs and accumulate in fp32, " +
+    "weights, optimizer, batch norm and loss stay fp32 (needs --backend onednn and a CPU with " +
+    "avx512_bf16 or AMX), or auto: fp32 for now, until a measured fp32/bf16 parity run lets it " +
+    "pick bf16",
 } as const;
 
 const options = {
@@ -112,6 +126,7 @@ const options = {
     choices: BACKEND_CHOICES,
     description: "Compute backend (default auto)",
   },
+  precision: PRECISION_OPTION,
   out: {
     type: "string",
     placeholder: "DIR",
@@ -195,6 +210,7 @@ export function configFromOptions(base: RunConfig, o: ParsedOptions<typeof optio
     ...base,
     seed,
     backend: o.backend ?? base.backend,
+    precision: o.precision ?? base.precision,
     data: {
       ...base.data,
       dataset: o.data ?? base.data.dataset,
@@ -276,6 +292,12 @@ export const trainCommand = defineCommand({
     if (o.resume) {
       if (positionals.length > 0) {
         throw new UsageError("--resume continues a run as it was configured: give no model name");
+      }
+      if (o.precision) {
+        throw new UsageError(
+          "--resume continues a run in the precision it was configured with (its config.json): " +
+            "give no --precision",
+        );
       }
       const result = await trainRun(defaultRunConfig(""), {
         resume: o.resume,
