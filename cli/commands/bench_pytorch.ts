@@ -27,6 +27,8 @@ export interface PytorchResult {
   readonly threads: number;
   readonly torch: string;
   readonly mkldnn: boolean;
+  /** fp32, or bf16 under torch.autocast. */
+  readonly precision: "fp32" | "bf16";
 }
 
 /** What to run. */
