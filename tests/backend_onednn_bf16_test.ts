@@ -19,6 +19,7 @@ import { checkRunConfig, defaultRunConfig } from "../lib/train/config.ts";
 import { evaluateModel } from "../lib/train/eval_run.ts";
 import { createOptimizer } from "../lib/train/optimizers.ts";
 import { syntheticBatch, trainingStep } from "../lib/train/step.ts";
+import { configChanges } from "../experiments/runner.ts";
 import { withTempDir, writeTinyFer2013 } from "./helpers.ts";
 
 const zen3: CpuDescription = {
@@ -113,6 +114,15 @@ Deno.test("a run config's precision is checked, defaults to fp32 and may be abse
       error instanceof UsageError && /--precision \(precision\) must be one of fp32, bf16, auto/
         .test(error.message),
   );
+});
+
+Deno.test("an experiment's recipe includes its precision; a run saved without one was fp32", () => {
+  const wanted = defaultRunConfig("liu-cnn5");
+  const { precision: _, ...older } = wanted;
+  assert.deepEqual(configChanges(older, wanted), []);
+  assert.deepEqual(configChanges({ ...wanted, precision: "bf16" }, wanted), [
+    'precision: "bf16" → "fp32"',
+  ]);
 });
 
 /** Console output of the CLI's `main(args)`. */
