@@ -41,10 +41,10 @@ export const CHECKPOINT_EVERY_OPTION = {
 export const PRECISION_OPTION = {
   type: "string",
   choices: PRECISION_CHOICES,
-  description: "fp32 (default), or bf16: convolutions take bf16 inputs and accumulate in fp32, " +
-    "weights, optimizer, batch norm and loss stay fp32 (needs --backend onednn and a CPU with " +
-    "avx512_bf16 or AMX), or auto: fp32 for now, until a measured fp32/bf16 parity run lets it " +
-    "pick bf16",
+  description: "fp32 (default); bf16: convolutions take bf16 inputs and accumulate in fp32, " +
+    "everything else (weights, optimizer, dense layers, batch norm, loss) stays fp32; needs " +
+    "--backend onednn and a CPU with avx512_bf16 or AMX; auto: fp32 for now, until a measured " +
+    "fp32/bf16 parity run lets it pick bf16",
 } as const;
 
 const options = {
