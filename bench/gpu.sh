@@ -8,8 +8,9 @@
 #                                    WebGPU training images/s of liu-cnn5 and resnet18 (the real
 #                                    training step on a synthetic batch, `fer bench train`) and a
 #                                    one-epoch training on the sample (the real data pipeline)
-#   bench/gpu.sh check [options]     here: pack (100 rows), then run against the software adapter (Mesa's
-#                                    lavapipe; apt-get install mesa-vulkan-drivers) with tiny steps
+#   bench/gpu.sh check [options]     here: pack 40 rows into dist/gpu-check/, then run against the
+#                                    software adapter (Mesa's llvmpipe; apt-get install
+#                                    mesa-vulkan-drivers) with tiny steps: about 10 minutes on 2 cores
 #
 # Options of run and check: --models a,b (default liu-cnn5,resnet18), --batch N (64), --warmup N
 # (2), --steps N (5), --allow-software-adapter (run refuses a software adapter without it: its
@@ -18,6 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+# `check` packs into its own folder, so a real pack in dist/gpu stays as it is.
 PACK=dist/gpu
 LIMIT_BYTES=$((64 * 1024 * 1024))
 
@@ -77,7 +79,6 @@ run() {
   done
   [ -f "$PACK/deno.gz" ] && [ -f "$PACK/payload.tar.gz" ] ||
     die "no $PACK/deno.gz and payload.tar.gz: run 'bench/gpu.sh pack' first (and carry dist/gpu)"
-  local work
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
   gzip -dc "$PACK/deno.gz" >"$work/deno" && chmod +x "$work/deno"
@@ -127,7 +128,8 @@ case "$command" in
 pack) pack "$@" ;;
 run) run "$@" ;;
 check)
-  pack --rows 100
+  PACK=dist/gpu-check
+  pack --rows 40
   cd "$ROOT"
   run --allow-software-adapter --batch 4 --warmup 1 --steps 1 "$@"
   ;;
