@@ -13,7 +13,7 @@ import { initBackend } from "../lib/backend/init.ts";
 import { probeOneDnn } from "../lib/backend/onednn/library.ts";
 import { bf16Support, resolvePrecision } from "../lib/backend/precision.ts";
 import { FerError, UsageError } from "../lib/errors.ts";
-import { CPU_FLAGS_OVERRIDE, type CpuDescription, describeCpu } from "../lib/machine.ts";
+import { CPU_FLAGS_OVERRIDE, type CpuDescription } from "../lib/machine.ts";
 import { createModel } from "../lib/models/mod.ts";
 import { checkRunConfig, defaultRunConfig } from "../lib/train/config.ts";
 import { evaluateModel } from "../lib/train/eval_run.ts";
@@ -44,16 +44,37 @@ function bf16Unavailable(): string | undefined {
 }
 const bf16Skip = bf16Unavailable();
 
-/** Runs `body` with FER_CPU_FLAGS simulating a CPU with `flags`. */
-async function withCpuFlags<T>(flags: string, body: () => Promise<T>): Promise<T> {
-  const before = Deno.env.get(CPU_FLAGS_OVERRIDE);
-  Deno.env.set(CPU_FLAGS_OVERRIDE, flags);
-  try {
-    return await body();
-  } finally {
-    if (before === undefined) Deno.env.delete(CPU_FLAGS_OVERRIDE);
-    else Deno.env.set(CPU_FLAGS_OVERRIDE, before);
-  }
+/**
+ * What a process whose FER_CPU_FLAGS simulates a CPU with `flags` sees: its CPU flags, whether it
+ * has bf16, and the error (or backend) of initBackend for each of `starts`. A subprocess, because
+ * the environment is the whole process's and `deno test --parallel` runs other test files in it.
+ */
+async function simulatedCpu(
+  flags: string,
+  starts: [string, string][],
+): Promise<{ flags: string[]; bf16: boolean; starts: string[] }> {
+  const script = `
+    import { initBackend } from "./lib/backend/init.ts";
+    import { bf16Support } from "./lib/backend/precision.ts";
+    import { describeCpu } from "./lib/machine.ts";
+    const starts = [];
+    for (const [backend, precision] of ${JSON.stringify(starts)}) {
+      try {
+        starts.push((await initBackend(backend, { precision, threads: 1 })).description);
+      } catch (error) {
+        starts.push(String(error));
+      }
+    }
+    console.log(JSON.stringify({
+      flags: describeCpu().flags, bf16: bf16Support().supported, starts,
+    }));`;
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--ext=ts", script],
+    env: { [CPU_FLAGS_OVERRIDE]: flags },
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const lines = new TextDecoder().decode(stdout).trim().split("\n");
+  return JSON.parse(lines.at(-1)!);
 }
 
 Deno.test("bf16 on a CPU without avx512_bf16 is a clear error naming the instruction set", () => {
@@ -82,24 +103,18 @@ Deno.test("bf16 on a backend without a bf16 path is a clear error naming onednn"
 });
 
 Deno.test("FER_CPU_FLAGS simulates a CPU, and initBackend refuses bf16 before starting", async () => {
-  await withCpuFlags("avx2 fma avx512f avx512_bf16", async () => {
-    assert.ok(describeCpu().flags?.includes("avx512_bf16"));
-    assert.deepEqual(bf16Support(), { supported: true });
-    // A bf16 CPU still needs onednn.
-    await assert.rejects(initBackend("wasm", { precision: "bf16" }), /needs the onednn backend/);
-  });
-  await withCpuFlags("avx2 fma", async () => {
-    assert.equal(bf16Support().supported, false);
-    await assert.rejects(
-      initBackend("onednn", { precision: "bf16", threads: 1 }),
-      /bf16 needs a CPU with avx512_bf16/,
-    );
-    // auto with bf16 means onednn, so the CPU check applies too.
-    await assert.rejects(
-      initBackend("auto", { precision: "bf16", threads: 1 }),
-      /bf16 needs a CPU with avx512_bf16/,
-    );
-  });
+  const zen4Like = await simulatedCpu("avx2 fma avx512f avx512_bf16", [["wasm", "bf16"]]);
+  assert.ok(zen4Like.flags.includes("avx512_bf16"));
+  assert.equal(zen4Like.bf16, true);
+  // A bf16 CPU still needs onednn.
+  assert.match(zen4Like.starts[0], /needs the onednn backend/);
+  const zen3Like = await simulatedCpu("avx2 fma", [["onednn", "bf16"], ["auto", "bf16"]]);
+  assert.deepEqual(zen3Like.flags, ["avx2", "fma"]);
+  assert.equal(zen3Like.bf16, false);
+  // auto with bf16 means onednn, so the CPU check applies to it too.
+  for (const started of zen3Like.starts) {
+    assert.match(started, /FerError: bf16 needs a CPU with avx512_bf16/);
+  }
 });
 
 Deno.test("a run config's precision is checked, defaults to fp32 and may be absent", () => {
