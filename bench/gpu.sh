@@ -10,7 +10,7 @@
 #                                    one-epoch training on the sample (the real data pipeline)
 #   bench/gpu.sh check [options]     here: pack 40 rows into dist/gpu-check/, then run against the
 #                                    software adapter (Mesa's llvmpipe; apt-get install
-#                                    mesa-vulkan-drivers) with tiny steps: about 10 minutes on 2 cores
+#                                    mesa-vulkan-drivers) with tiny steps: about 8 minutes on 2 cores
 #
 # Options of run and check: --models a,b (default liu-cnn5,resnet18), --batch N (64), --warmup N
 # (2), --steps N (5), --allow-software-adapter (run refuses a software adapter without it: its
