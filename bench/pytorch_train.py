@@ -5,8 +5,12 @@ Builds the same layers as lib/models (liu.ts, resnet.ts with the small stem, mob
 the small stem), trains on one synthetic batch with Adam (forward, cross-entropy + the model's L2
 penalty, backward, update) and prints one JSON object on stdout:
 
-  {"model", "batch", "inputShape", "params", "imagesPerSecond", "medianStepSeconds",
+  {"model", "batch", "inputShape", "precision", "params", "imagesPerSecond", "medianStepSeconds",
    "bestStepSeconds", "warmupSeconds", "stepSeconds", "threads", "torch", "mkldnn"}
+
+`--precision bf16` runs the forward pass and the loss under torch.autocast("cpu",
+dtype=torch.bfloat16), PyTorch's CPU mixed precision (convolutions and linear layers in bf16 with
+fp32 accumulation, weights and optimizer in fp32), the counterpart of fer's `--precision bf16`.
 
 `params` counts trainable parameters, the figure fer's countParams(...).trainable gives, so the
 caller can check that both sides built the same network. Layers are written out here rather than
@@ -171,6 +175,7 @@ def main():
     parser.add_argument("--input", default="48x48x1", help="HxWxC")
     parser.add_argument("--classes", type=int, default=7)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32")
     args = parser.parse_args()
     height, width, channels = (int(v) for v in args.input.split("x"))
 
@@ -184,11 +189,19 @@ def main():
     x = torch.rand(args.batch, channels, height, width)
     labels = torch.randint(0, args.classes, (args.batch,))
 
-    def step():
-        optimizer.zero_grad()
+    def forward_loss():
         loss = loss_of(model(x), labels)
         if hasattr(model, "penalty"):
             loss = loss + model.penalty()
+        return loss
+
+    def step():
+        optimizer.zero_grad()
+        if args.precision == "bf16":
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                loss = forward_loss()
+        else:
+            loss = forward_loss()
         loss.backward()
         optimizer.step()
         return loss.item()
@@ -207,6 +220,7 @@ def main():
         "model": args.model,
         "batch": args.batch,
         "inputShape": [height, width, channels],
+        "precision": args.precision,
         "params": sum(p.numel() for p in model.parameters() if p.requires_grad),
         "imagesPerSecond": args.batch / median,
         "medianStepSeconds": median,

@@ -12,6 +12,7 @@ import {
   type BackendChoice,
   dataRecipe,
   deadlineAfter,
+  type PrecisionChoice,
   type ProgressMode,
   readRunResult,
   type RunConfig,
@@ -25,6 +26,8 @@ import type { Budget, Experiment, ExperimentRun, ReportContext, RunOutcome } fro
 export interface ExperimentOptions {
   readonly budget: Budget;
   readonly backend?: BackendChoice;
+  /** Every run's precision (part of its recipe); default: the run's own, else fp32. */
+  readonly precision?: PrecisionChoice;
   readonly dataDir?: string;
   /** Replace the dataset of every run but those with `keepDataset` (e.g. a class-per-folder set). */
   readonly data?: string;
@@ -71,6 +74,7 @@ export function resolvedConfig(
   return {
     ...config,
     backend: options.backend ?? config.backend,
+    precision: options.precision ?? config.precision,
     data: {
       ...config.data,
       dataset: run.keepDataset ? config.data.dataset : options.data ?? config.data.dataset,
@@ -141,6 +145,8 @@ export function configChanges(saved: RunConfig, wanted: RunConfig): string[] {
   const recipe = (config: RunConfig) => ({
     ...config,
     backend: undefined,
+    // Runs saved before the setting existed ran in fp32.
+    precision: config.precision ?? "fp32",
     data: dataRecipe(config.data),
   });
   return valueChanges(recipe(saved), recipe(wanted));
@@ -369,6 +375,7 @@ async function writeSections(
   // Every option that changes what runs, or where, so the command continues these very runs.
   const command = `deno task experiment ${experiment.name} --budget ${options.budget}` +
     (options.backend ? ` --backend ${options.backend}` : "") +
+    (options.precision ? ` --precision ${options.precision}` : "") +
     (options.data ? ` --data ${options.data}` : "") +
     (options.root && options.root !== DEFAULT_ROOT ? ` --out ${options.root}` : "") +
     (options.reproductionDoc && options.reproductionDoc !== DEFAULT_DOC

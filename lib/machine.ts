@@ -13,6 +13,8 @@ export interface CpuDescription {
   readonly mhz?: number;
   readonly avx2: boolean;
   readonly fma: boolean;
+  /** The instruction-set flags, e.g. "avx2", "avx512_bf16" (empty when unknown). */
+  readonly flags?: readonly string[];
   /** `cpu family` / `model`, e.g. 25 / 1 for AMD Zen 3 (EPYC Milan). */
   readonly family?: number;
   readonly modelNumber?: number;
@@ -22,7 +24,13 @@ function field(cpuinfo: string, name: string): string | undefined {
   return cpuinfo.match(new RegExp(`^${name}\\s*:\\s*(.*)$`, "m"))?.[1]?.trim();
 }
 
-/** Reads /proc/cpuinfo; fields it cannot read are left out. */
+/**
+ * Simulates another CPU's instruction sets for tests: its flags, space-separated, replace those of
+ * /proc/cpuinfo (e.g. FER_CPU_FLAGS="avx2 fma avx512f avx512_bf16").
+ */
+export const CPU_FLAGS_OVERRIDE = "FER_CPU_FLAGS";
+
+/** Reads /proc/cpuinfo (its flags replaced by $FER_CPU_FLAGS when set); fields it cannot read are left out. */
 export function describeCpu(): CpuDescription {
   let cpuinfo = "";
   try {
@@ -30,7 +38,15 @@ export function describeCpu(): CpuDescription {
   } catch {
     // Not Linux: the description is informational, so an unknown CPU is no error.
   }
-  const flags = new Set((field(cpuinfo, "flags") ?? "").split(/\s+/));
+  let override: string | undefined;
+  try {
+    override = Deno.env.get(CPU_FLAGS_OVERRIDE);
+  } catch {
+    // Without env permission there is no simulation to honour.
+  }
+  const flags = new Set(
+    (override ?? field(cpuinfo, "flags") ?? "").split(/\s+/).filter((flag) => flag !== ""),
+  );
   const number = (name: string) => {
     const value = Number(field(cpuinfo, name));
     return Number.isFinite(value) && field(cpuinfo, name) !== undefined ? value : undefined;
@@ -41,6 +57,7 @@ export function describeCpu(): CpuDescription {
     mhz: number("cpu MHz"),
     avx2: flags.has("avx2"),
     fma: flags.has("fma"),
+    flags: [...flags],
     family: number("cpu family"),
     modelNumber: number("model"),
   };

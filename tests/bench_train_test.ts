@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { main } from "../cli/main.ts";
-import { initBackend } from "../lib/backend/mod.ts";
+import { bf16Support, initBackend, probeOneDnn } from "../lib/backend/mod.ts";
+import { CPU_FLAGS_OVERRIDE } from "../lib/machine.ts";
 import { countParams, createModel } from "../lib/models/mod.ts";
 import { automaticMicroBatch } from "../lib/train/step.ts";
 import {
@@ -51,8 +52,14 @@ Deno.test("fer bench train --json prints the model, batch and our throughput", a
   assert.equal(result.model, "chen-ckplus");
   assert.equal(result.batch, 2);
   assert.equal(result.microBatch, 2);
-  assert.deepEqual(Object.keys(result.ours), ["backend", "imagesPerSecond", "warmupSeconds"]);
+  assert.deepEqual(Object.keys(result.ours), [
+    "backend",
+    "precision",
+    "imagesPerSecond",
+    "warmupSeconds",
+  ]);
   assert.match(result.ours.backend, /^cpu/);
+  assert.equal(result.ours.precision, "fp32");
   assert.ok(result.ours.imagesPerSecond > 0);
 });
 
@@ -127,4 +134,71 @@ Deno.test("bench/pytorch_train.py builds networks with our trainable parameter c
     assert.equal(theirs.params, ours, model);
     assert.ok(theirs.imagesPerSecond > 0, model);
   }
+});
+
+Deno.test("bench train --precision bf16 on a CPU without avx512_bf16 says so (simulated)", async () => {
+  // A subprocess: FER_CPU_FLAGS is the whole process's, which runs other test files in parallel.
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      ...["run", "-A", "cli/main.ts", "bench", "train", "--backend", "onednn"],
+      ...["--precision", "bf16", "--json"],
+    ],
+    env: { [CPU_FLAGS_OVERRIDE]: "avx2 fma" },
+  }).output();
+  assert.equal(code, 1);
+  assert.equal(new TextDecoder().decode(stdout), "");
+  assert.match(
+    new TextDecoder().decode(stderr),
+    /bf16 needs a CPU with avx512_bf16 .*use --precision fp32/,
+  );
+});
+
+Deno.test("bench/pytorch_train.py --precision bf16 trains under CPU autocast", async () => {
+  const why = await pytorchUnavailable("liu-cnn5");
+  if (why) {
+    console.log(`skipped: ${why}`);
+    return;
+  }
+  const result = await runPytorchBenchmark({
+    model: "liu-cnn5",
+    batch: 2,
+    steps: 1,
+    warmup: 0,
+    inputShape: [24, 24, 1],
+    classes: 7,
+    threads: 1,
+    precision: "bf16",
+  });
+  assert.equal(result.precision, "bf16");
+  assert.ok(result.imagesPerSecond > 0);
+});
+
+Deno.test("bench train --precision bf16 --json adds PyTorch's autocast figures", async () => {
+  const support = bf16Support();
+  const probe = probeOneDnn(1);
+  const pytorch = await pytorchUnavailable("liu-cnn5");
+  const why = !support.supported ? support.reason : !probe.available ? probe.reason : pytorch;
+  if (why) {
+    console.log(`skipped: ${why}`);
+    return;
+  }
+  const { status, stdout } = await run([
+    ...["bench", "train", "--model", "liu-cnn5", "--backend", "onednn", "--precision", "bf16"],
+    ...["--input", "24x24x1", "--batch", "2", "--warmup", "0", "--steps", "1", "--json"],
+  ]);
+  assert.equal(status, 0);
+  const result = JSON.parse(stdout);
+  assert.deepEqual(Object.keys(result), [
+    "model",
+    "batch",
+    "microBatch",
+    "ours",
+    "pytorch",
+    "ratio",
+    "pytorchBf16",
+    "ratioBf16",
+  ]);
+  assert.equal(result.ours.precision, "bf16");
+  assert.ok(result.pytorchBf16.imagesPerSecond > 0);
+  await initBackend("onednn", { threads: 1 });
 });

@@ -18,6 +18,7 @@ import { Random } from "../../lib/random.ts";
 import { describeCpu, formatCpu } from "../../lib/machine.ts";
 import { loadAverage } from "./bench_machine.ts";
 import { median } from "../../lib/backend/mod.ts";
+import { PRECISION_OPTION } from "./train.ts";
 
 /** One timed configuration. */
 interface InferenceTiming {
@@ -111,6 +112,7 @@ export const benchInferCommand = defineCommand({
       default: "auto",
       description: "Compute backend",
     },
+    precision: { ...PRECISION_OPTION, default: "fp32" },
     batches: {
       type: "string",
       default: "1,64",
@@ -137,7 +139,7 @@ export const benchInferCommand = defineCommand({
       throw new UsageError("--repeat must be at least 1 and --warmup 0 or more");
     }
     const loadBefore = loadAverage();
-    const backend = await initBackend(options.backend);
+    const backend = await initBackend(options.backend, { precision: options.precision });
     const registryName = listModels().includes(options.model);
     let expression: ExpressionModel | undefined;
     let network: tf.LayersModel;
@@ -174,14 +176,21 @@ export const benchInferCommand = defineCommand({
     if (options.json) {
       const backendName = backend.description;
       console.log(JSON.stringify(
-        { model: modelName, backend: backendName, machine, load, results },
+        {
+          model: modelName,
+          backend: backendName,
+          precision: backend.precision,
+          machine,
+          load,
+          results,
+        },
         null,
         2,
       ));
       return 0;
     }
     console.log(`machine ${machine}; load average ${load.before} before, ${load.after} after`);
-    console.log(`model   ${modelName} on ${backend.description}`);
+    console.log(`model   ${modelName} on ${backend.description}; precision ${backend.precision}`);
     console.log(`        median of ${options.repeat} calls after ${options.warmup} warm-up calls`);
     if (expression) {
       console.log(

@@ -27,6 +27,8 @@ export interface PytorchResult {
   readonly threads: number;
   readonly torch: string;
   readonly mkldnn: boolean;
+  /** fp32, or bf16 under torch.autocast. */
+  readonly precision: "fp32" | "bf16";
 }
 
 /** What to run. */
@@ -38,6 +40,8 @@ export interface PytorchRequest {
   readonly inputShape: readonly [number, number, number];
   readonly classes: number;
   readonly threads: number;
+  /** bf16: the step under torch.autocast("cpu", dtype=torch.bfloat16). Default fp32. */
+  readonly precision?: "fp32" | "bf16";
 }
 
 async function output(command: string, args: string[]): Promise<Deno.CommandOutput | undefined> {
@@ -91,6 +95,8 @@ export async function runPytorchBenchmark(request: PytorchRequest): Promise<Pyto
     String(request.classes),
     "--threads",
     String(request.threads),
+    "--precision",
+    request.precision ?? "fp32",
   ];
   const result = await output(PYTORCH_PYTHON, args);
   if (!result) throw new Error(`${PYTORCH_PYTHON} could not be started`);

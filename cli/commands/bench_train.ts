@@ -2,7 +2,8 @@
  * `fer bench train`: training throughput of a registry model on our backend, timed on the real
  * training step (lib/train/step.ts), side by side with the same architecture in PyTorch on the same
  * machine (bench/pytorch_train.py). The figures go to docs/BENCHMARKS.md, "## Training throughput:
- * fer vs PyTorch".
+ * fer vs PyTorch". With `--precision bf16`, PyTorch is timed twice in the same invocation: in fp32
+ * (`pytorch`, `ratio`) and under CPU autocast to bf16 (`pytorchBf16`, `ratioBf16`).
  */
 import type * as tf from "@tensorflow/tfjs";
 import { defineCommand } from "../args.ts";
@@ -12,6 +13,7 @@ import {
   type BackendInfo,
   formatProfile,
   initBackend,
+  type Precision,
   profileSteps,
   type Throughput,
 } from "../../lib/backend/mod.ts";
@@ -29,6 +31,7 @@ import { describeCpu, formatCpu } from "../../lib/machine.ts";
 import { loadAverage, peakFlops, trainingGflops } from "./bench_machine.ts";
 import { timeTrainingSteps } from "./bench_step_timing.ts";
 import { type PytorchResult, pytorchUnavailable, runPytorchBenchmark } from "./bench_pytorch.ts";
+import { PRECISION_OPTION } from "./train.ts";
 
 /** Classes the benchmark models get (FER2013's seven). */
 const CLASSES = 7;
@@ -88,11 +91,12 @@ function describeOurs(
     `steps; last loss ${timing.lastLoss.toFixed(3)}`;
 }
 
-function describePytorch(result: PytorchResult, ourParams: number): string {
+function describePytorch(result: PytorchResult, ourParams: number, bf16 = false): string {
   const params = result.params === ourParams
     ? "same trainable parameters"
     : `PARAMETERS DIFFER: PyTorch ${formatCount(result.params)}, fer ${formatCount(ourParams)}`;
-  return `pytorch torch ${result.torch}, ${result.threads} threads, mkldnn ${result.mkldnn}: ` +
+  return `pytorch torch ${result.torch}${bf16 ? " autocast bf16" : ""}, ${result.threads} ` +
+    `threads, mkldnn ${result.mkldnn}: ` +
     `${round(result.imagesPerSecond)} img/s (median step ${
       result.medianStepSeconds.toFixed(3)
     } s of ${result.stepSeconds.length}); warm-up ${result.warmupSeconds.toFixed(2)} s; ${params}`;
@@ -116,6 +120,7 @@ export const benchTrainCommand = defineCommand({
       default: "auto",
       description: "Compute backend",
     },
+    precision: { ...PRECISION_OPTION, default: "fp32" },
     batch: { type: "integer", min: 1, default: 64, description: "Images per step" },
     steps: {
       type: "integer",
@@ -181,7 +186,7 @@ export const benchTrainCommand = defineCommand({
     const cpu = describeCpu();
     const peak = peakFlops(cpu);
     const loadBefore = loadAverage();
-    const backend = await initBackend(options.backend, { threads });
+    const backend = await initBackend(options.backend, { threads, precision: options.precision });
     const fer = createModel(options.model, { inputShape, numClasses: CLASSES, seed: 0 });
     const shape = fer.config.inputShape;
     const params = countParams(fer.model).trainable;
@@ -240,23 +245,33 @@ export const benchTrainCommand = defineCommand({
     say(`        effective ${gflops(timing.imagesPerSecond)}`);
 
     let pytorch: PytorchResult | undefined;
+    let pytorchBf16: PytorchResult | undefined;
     if (options.pytorch === "auto") {
       const why = await pytorchUnavailable(options.model);
       if (why) {
         log(`pytorch skipped: ${why}`);
       } else {
-        log(`pytorch running bench/pytorch_train.py (${threads} threads)...`);
-        pytorch = await runPytorchBenchmark({
-          model: options.model,
-          batch: options.batch,
-          steps: options.steps,
-          warmup: options.warmup,
-          inputShape: shape,
-          classes: CLASSES,
-          threads,
-        });
-        say(describePytorch(pytorch, params));
-        say(`        effective ${gflops(pytorch.imagesPerSecond)}`);
+        // Ours in bf16 is compared with PyTorch in both: fp32 (the baseline) and its autocast.
+        const precisions: readonly Precision[] = backend.precision === "bf16"
+          ? ["fp32", "bf16"]
+          : ["fp32"];
+        for (const precision of precisions) {
+          log(`pytorch running bench/pytorch_train.py (${threads} threads, ${precision})...`);
+          const result = await runPytorchBenchmark({
+            model: options.model,
+            batch: options.batch,
+            steps: options.steps,
+            warmup: options.warmup,
+            inputShape: shape,
+            classes: CLASSES,
+            threads,
+            precision,
+          });
+          if (precision === "bf16") pytorchBf16 = result;
+          else pytorch = result;
+          say(describePytorch(result, params, precision === "bf16"));
+          say(`        effective ${gflops(result.imagesPerSecond)}`);
+        }
       }
     }
     if (peak) say(`peak    ${peak.gflops.toFixed(1)} GFLOP/s fp32 (${peak.formula})`);
@@ -267,6 +282,12 @@ export const benchTrainCommand = defineCommand({
           (ratio < 1 ? ` (PyTorch ${round(1 / ratio)}× faster)` : ""),
       );
     }
+    const ratioBf16 = pytorchBf16
+      ? timing.imagesPerSecond / pytorchBf16.imagesPerSecond
+      : undefined;
+    if (ratioBf16 !== undefined) {
+      say(`ratio   fer / PyTorch autocast bf16 images per second = ${round(ratioBf16)}`);
+    }
     say(`load average ${loadAverage() ?? "unknown"} after`);
     if (options.json) {
       console.log(JSON.stringify({
@@ -275,11 +296,18 @@ export const benchTrainCommand = defineCommand({
         microBatch: chunk,
         ours: {
           backend: backend.description,
+          precision: backend.precision,
           imagesPerSecond: round(timing.imagesPerSecond),
           warmupSeconds: round(timing.warmupSeconds),
         },
         ...(pytorch && ratio !== undefined
           ? { pytorch: { imagesPerSecond: round(pytorch.imagesPerSecond) }, ratio: round(ratio) }
+          : {}),
+        ...(pytorchBf16 && ratioBf16 !== undefined
+          ? {
+            pytorchBf16: { imagesPerSecond: round(pytorchBf16.imagesPerSecond) },
+            ratioBf16: round(ratioBf16),
+          }
           : {}),
       }));
     }

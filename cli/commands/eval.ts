@@ -1,6 +1,7 @@
 /** `fer eval <run>`: metrics of a trained model on a named split, with or without TTA. */
 import { defineCommand } from "../args.ts";
 import { BACKEND_CHOICES, TTA_CHOICES } from "../../lib/train/config.ts";
+import { PRECISION_OPTION } from "./train.ts";
 import { evaluateModel, SPLIT_NAMES } from "../../lib/train/eval_run.ts";
 import { writeReport } from "../../lib/report/mod.ts";
 import { withRunLock } from "../../lib/train/run_lock.ts";
@@ -47,6 +48,7 @@ export const evalCommand = defineCommand({
       choices: BACKEND_CHOICES,
       description: "Compute backend (default: the run's)",
     },
+    precision: { ...PRECISION_OPTION, description: "fp32, bf16 or auto (default: the run's)" },
     json: { type: "boolean", description: "Print the metrics.json object instead of the report" },
     "no-report": { type: "boolean", description: "Do not rewrite the run's report.html" },
   },
@@ -59,6 +61,7 @@ export const evalCommand = defineCommand({
       limit: options.limit,
       batchSize: options["batch-size"],
       backend: options.backend,
+      precision: options.precision,
     });
     const m = result.metrics;
     const savedIn = result.savedIn;
@@ -69,7 +72,7 @@ export const evalCommand = defineCommand({
       console.log(JSON.stringify(m, null, 2));
       return 0;
     }
-    console.log(`Backend: ${result.backend}`);
+    console.log(`Backend: ${result.backend}; precision ${result.precision}`);
     for (const line of result.data) console.log(line);
     console.log(
       `${m.dataset}, split ${m.split} (${m.count} images), TTA ${m.tta}: accuracy ` +

@@ -13,7 +13,7 @@ import {
   runExperiment,
   submitToSlurm,
 } from "../../experiments/mod.ts";
-import { CHECKPOINT_EVERY_OPTION, TIME_LIMIT_OPTION } from "./train.ts";
+import { CHECKPOINT_EVERY_OPTION, PRECISION_OPTION, TIME_LIMIT_OPTION } from "./train.ts";
 
 export const experimentCommand = defineCommand({
   name: "experiment",
@@ -34,6 +34,7 @@ export const experimentCommand = defineCommand({
       choices: BACKEND_CHOICES,
       description: "Compute backend (default auto)",
     },
+    precision: PRECISION_OPTION,
     data: {
       type: "string",
       description: "Replace the dataset (name or path) of every run but pretraining on FER2013",
@@ -128,6 +129,7 @@ export const experimentCommand = defineCommand({
     const experimentOptions = {
       budget: options.budget,
       backend: options.backend,
+      precision: options.precision,
       data: options.data,
       dataDir: options["data-dir"],
       root: options.out,

@@ -8,6 +8,7 @@ import {
   BACKEND_CHOICES,
   defaultRunConfig,
   type LrScheduleConfig,
+  PRECISION_CHOICES,
   type RunConfig,
   TTA_CHOICES,
   withDefaults,
@@ -34,6 +35,19 @@ export const CHECKPOINT_EVERY_OPTION = {
   description:
     "Also checkpoint every N steps inside an epoch (a kill then loses at most N steps; " +
     "default: at epoch ends only)",
+} as const;
+
+/**
+ * `--precision`, shared with `fer experiment`, `eval` and `bench train|infer` (PyTorch's CPU
+ * autocast, Keras' mixed_bfloat16 policy).
+ */
+export const PRECISION_OPTION = {
+  type: "string",
+  choices: PRECISION_CHOICES,
+  description: "fp32 (default); bf16: convolutions take bf16 inputs and accumulate in fp32, " +
+    "everything else (weights, optimizer, dense layers, batch norm, loss) stays fp32; needs " +
+    "--backend onednn and a CPU with avx512_bf16 or AMX; auto: fp32 for now, until a measured " +
+    "fp32/bf16 parity run lets it pick bf16",
 } as const;
 
 const options = {
@@ -126,6 +140,7 @@ const options = {
     choices: BACKEND_CHOICES,
     description: "Compute backend (default auto)",
   },
+  precision: PRECISION_OPTION,
   out: {
     type: "string",
     placeholder: "DIR",
@@ -214,6 +229,7 @@ export function configFromOptions(base: RunConfig, o: ParsedOptions<typeof optio
     ...base,
     seed,
     backend: o.backend ?? base.backend,
+    precision: o.precision ?? base.precision,
     data: {
       ...base.data,
       dataset: o.data ?? base.data.dataset,
@@ -296,6 +312,12 @@ export const trainCommand = defineCommand({
     if (o.resume) {
       if (positionals.length > 0) {
         throw new UsageError("--resume continues a run as it was configured: give no model name");
+      }
+      if (o.precision) {
+        throw new UsageError(
+          "--resume continues a run in the precision it was configured with (its config.json): " +
+            "give no --precision",
+        );
       }
       const result = await trainRun(defaultRunConfig(""), {
         resume: o.resume,

@@ -11,7 +11,10 @@
  *   Its filter gradient is ours (cpu/conv2d_backprop_filter.ts), equal and much faster.
  * - `auto`: WebGPU when Deno offers a hardware adapter, else onednn when oneDNN can be opened, else
  *   wasm. Software adapters (llvmpipe, lavapipe) are slower than wasm and never chosen
- *   automatically.
+ *   automatically. With precision bf16, `auto` means onednn, the one backend with a bf16 path.
+ *
+ * Precision (precision.ts): fp32 everywhere; bf16 convolutions on onednn where the CPU has
+ * avx512_bf16 or AMX.
  */
 import * as tf from "@tensorflow/tfjs";
 import "./tfjs_mode.ts";
@@ -32,6 +35,7 @@ import { requestGpuAdapter } from "./gpu_adapter.ts";
 import { guardWasmAllocations } from "./wasm/memory_guard.ts";
 import { loadOneDnn } from "./onednn/library.ts";
 import { registerOneDnnKernels, unregisterOneDnnKernels } from "./onednn/kernels.ts";
+import { type Precision, type PrecisionChoice, resolvePrecision } from "./precision.ts";
 
 /** What a user can ask for. */
 export type BackendChoice = "auto" | "webgpu" | "onednn" | "wasm" | "cpu";
@@ -46,6 +50,8 @@ export interface BackendOptions {
    * non-threaded SIMD build and starts no workers.
    */
   readonly threads?: number;
+  /** fp32 (default), bf16 (onednn on a CPU with avx512_bf16; else a FerError), or auto (fp32). */
+  readonly precision?: PrecisionChoice;
 }
 
 /** The backend that is running, as training prints it. */
@@ -59,6 +65,8 @@ export interface BackendInfo {
   readonly simd?: boolean;
   /** onednn: the oneDNN its convolutions and training batch norm run in, e.g. "oneDNN 2.6.3". */
   readonly oneDnn?: string;
+  /** The precision its convolutions run in. */
+  readonly precision: Precision;
   /** Why the backend runs with less than was asked (e.g. threads that could not start). */
   readonly notes: readonly string[];
   /** One line for logs, e.g. "wasm (XNNPACK, SIMD, 2 threads)". */
@@ -78,6 +86,7 @@ async function startCpu(): Promise<BackendInfo> {
   if (!(await tf.setBackend("cpu"))) throw new FerError("the cpu backend could not start");
   return {
     name: "cpu",
+    precision: "fp32",
     notes: [],
     description: "cpu (plain JavaScript kernels; slow, for reference)",
   };
@@ -139,6 +148,7 @@ async function startWasm(options: BackendOptions, label = "wasm"): Promise<Backe
   ];
   return {
     name: "wasm",
+    precision: "fp32",
     threads,
     simd,
     notes,
@@ -146,15 +156,20 @@ async function startWasm(options: BackendOptions, label = "wasm"): Promise<Backe
   };
 }
 
-async function startOneDnn(options: BackendOptions): Promise<BackendInfo> {
+async function startOneDnn(
+  options: BackendOptions,
+  precision: Precision = "fp32",
+): Promise<BackendInfo> {
   const lib = loadOneDnn(options.threads ?? defaultThreads());
   const wasm = await startWasm(options, "wasm + onednn");
-  registerOneDnnKernels(lib);
+  registerOneDnnKernels(lib, precision);
   const oneDnn = `oneDNN ${lib.version}`;
   return {
     ...wasm,
     oneDnn,
-    description: `${wasm.description}; convolutions and batch norm in ${oneDnn}`,
+    precision,
+    description: `${wasm.description}; convolutions and batch norm in ${oneDnn}` +
+      (precision === "bf16" ? "; convolutions in bf16 with fp32 accumulation" : ""),
   };
 }
 
@@ -177,6 +192,7 @@ async function startWebGpu(): Promise<BackendInfo> {
     : [];
   return {
     name: "webgpu",
+    precision: "fp32",
     adapter: adapter.description,
     notes,
     description: `webgpu (${adapter.description})${notes.length ? `; ${notes[0]}` : ""}`,
@@ -203,10 +219,16 @@ export async function initBackend(
   options: BackendOptions = {},
 ): Promise<BackendInfo> {
   if (!backendChoices.includes(choice)) throw unknownChoice("backend", choice, backendChoices);
-  const key = JSON.stringify([choice, options.threads ?? null]);
+  // Checked before anything starts: bf16 on another backend or a CPU without it fails here.
+  const bf16Auto = options.precision === "bf16" && choice === "auto";
+  const precision = resolvePrecision(options.precision ?? "fp32", bf16Auto ? "onednn" : choice);
+  const key = JSON.stringify([choice, options.threads ?? null, precision]);
   if (current?.key === key && tf.getBackend() === current.info.name) return current.info;
   let info: BackendInfo;
-  if (choice === "auto") {
+  if (bf16Auto) {
+    const started = await startOneDnn(options, precision);
+    info = { ...started, notes: [...started.notes, "auto: bf16 runs on onednn only"] };
+  } else if (choice === "auto") {
     const { choice: resolved, why } = await resolveAuto();
     let started: BackendInfo | undefined;
     let reason = why;
@@ -231,7 +253,7 @@ export async function initBackend(
   } else if (choice === "webgpu") {
     info = await startWebGpu();
   } else if (choice === "onednn") {
-    info = await startOneDnn(options);
+    info = await startOneDnn(options, precision);
   } else if (choice === "wasm") {
     info = await startWasm(options);
   } else {

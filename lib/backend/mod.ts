@@ -31,4 +31,12 @@ export {
 export { backendDifference, maxScaledDifference, seededValues, valuesOn } from "./cross_check.ts";
 export { type GpuAdapterSummary, isSoftwareAdapter, requestGpuAdapter } from "./gpu_adapter.ts";
 export { probeOneDnn } from "./onednn/library.ts";
+export {
+  BF16_CPU_FLAGS,
+  bf16Support,
+  type Precision,
+  type PrecisionChoice,
+  precisionChoices,
+  resolvePrecision,
+} from "./precision.ts";
 export { registerWasmTrainingKernels, wasmTrainingKernelNames } from "./wasm/training_kernels.ts";

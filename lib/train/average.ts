@@ -285,7 +285,7 @@ export async function averageRuns(
       ...modelCardBasics(
         averagedConfig,
         target,
-        backend.description,
+        backend,
         folder.readCommands(),
         data.classNames,
         scores,

@@ -8,9 +8,15 @@ import type { OptimizerConfig } from "./optimizers.ts";
 import type { AugmentConfig } from "../augment/mod.ts";
 import type { FerPlusVoteRule, NormalizationSpec, Protocol } from "../data/mod.ts";
 
-import type { BackendChoice } from "../backend/mod.ts";
+import type { BackendChoice, PrecisionChoice } from "../backend/mod.ts";
+import { precisionChoices } from "../backend/mod.ts";
 import { UsageError } from "../errors.ts";
-export { type BackendChoice, backendChoices as BACKEND_CHOICES } from "../backend/mod.ts";
+export {
+  type BackendChoice,
+  backendChoices as BACKEND_CHOICES,
+  type PrecisionChoice,
+  precisionChoices as PRECISION_CHOICES,
+} from "../backend/mod.ts";
 
 export const TTA_CHOICES = ["none", "flip", "tencrop"] as const;
 export type TtaChoice = typeof TTA_CHOICES[number];
@@ -132,6 +138,11 @@ export interface RunConfig {
   readonly name?: string;
   readonly seed: number;
   readonly backend: BackendChoice;
+  /**
+   * fp32, or bf16 convolutions with fp32 accumulation (onednn on a CPU with avx512_bf16), or auto
+   * (fp32 for now). Absent in runs made before it existed: fp32.
+   */
+  readonly precision?: PrecisionChoice;
   readonly model: { readonly name: string; readonly options?: Record<string, unknown> };
   readonly data: DataConfig;
   readonly optimizer: OptimizerConfig;
@@ -150,6 +161,7 @@ export function defaultRunConfig(model: string): RunConfig {
   return {
     seed: 0,
     backend: "auto",
+    precision: "fp32",
     model: { name: model },
     data: {
       dataset: "fer2013",
@@ -237,6 +249,14 @@ export function checkRunConfig(config: RunConfig): void {
     );
   for (const path of ["model.name", "data.dataset", "optimizer.name"]) {
     if (typeof at(path) !== "string") throw new UsageError(`the run config lacks ${path}`);
+  }
+  const precision = at("precision");
+  if (precision !== undefined && !precisionChoices.includes(precision as PrecisionChoice)) {
+    throw new UsageError(
+      `--precision (precision) must be one of ${precisionChoices.join(", ")}, got ${
+        JSON.stringify(precision)
+      }`,
+    );
   }
   if (typeof at("data.split.kind") !== "string") {
     throw new UsageError('the run config lacks data.split (e.g. {"kind": "official"})');

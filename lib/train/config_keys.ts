@@ -49,6 +49,7 @@ const RUN_CONFIG: Shape = {
     name: "leaf",
     seed: "leaf",
     backend: "leaf",
+    precision: "leaf",
     model: { keys: { name: "leaf", options: "leaf" } },
     data: {
       keys: {

@@ -7,7 +7,7 @@ import { classificationReport, type EvaluationMetrics } from "../metrics/mod.ts"
 import { loadModel } from "../models/mod.ts";
 import { describeProtocol, type LabeledImages } from "../data/mod.ts";
 import { initBackend } from "../backend/init.ts";
-import type { BackendChoice, DataConfig, RunConfig, TtaChoice } from "./config.ts";
+import type { BackendChoice, DataConfig, PrecisionChoice, RunConfig, TtaChoice } from "./config.ts";
 import { checkTtaFits, prepareData, savedModelLayout } from "./pipeline.ts";
 import { evaluateSplit, modelFolder } from "./run.ts";
 import { RunFolder } from "./run_folder.ts";
@@ -49,6 +49,8 @@ export interface EvaluateOptions {
   readonly tta: TtaChoice;
   readonly batchSize?: number;
   readonly backend?: BackendChoice;
+  /** Default: the run's precision, else fp32. */
+  readonly precision?: PrecisionChoice;
   /** Override the run's --limit (0: use every image). */
   readonly limit?: number;
   /**
@@ -67,6 +69,8 @@ export interface EvaluationResult {
   /** What data was evaluated: the dataset, its protocol, the classes kept, the split sizes. */
   readonly data: readonly string[];
   readonly backend: string;
+  /** The precision that ran (fp32 or bf16). */
+  readonly precision: string;
 }
 
 /** Where `fer eval` keeps an evaluation in a run folder (`fer export` reads it from there). */
@@ -102,7 +106,9 @@ async function evaluateLoaded(
   runConfig: RunConfig | undefined,
   options: EvaluateOptions,
 ): Promise<EvaluationResult> {
-  const backend = await initBackend(options.backend ?? runConfig?.backend ?? "auto");
+  const backend = await initBackend(options.backend ?? runConfig?.backend ?? "auto", {
+    precision: options.precision ?? runConfig?.precision ?? "fp32",
+  });
   const loaded = await loadModel(options.modelDir ?? modelFolder(path));
   try {
     const card = loaded.card as { classNames?: string[] };
@@ -164,6 +170,7 @@ async function evaluateLoaded(
       report: classificationReport(images.labels, probabilities, images.classNames, 4),
       data: data.description,
       backend: backend.description,
+      precision: backend.precision,
       savedIn,
     };
   } finally {

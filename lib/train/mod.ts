@@ -37,6 +37,8 @@ export {
   defaultRunConfig,
   type LrScheduleConfig,
   type NormalizationConfig,
+  PRECISION_CHOICES,
+  type PrecisionChoice,
   type RunConfig,
   type ScheduleConfig,
   TTA_CHOICES,

@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs";
-import { type BackendChoice, initBackend } from "../backend/init.ts";
+import { type BackendChoice, type BackendInfo, initBackend } from "../backend/init.ts";
 import { FerError, UsageError } from "../errors.ts";
 import { type EvaluationMetrics, evaluationMetrics } from "../metrics/mod.ts";
 import {
@@ -376,7 +376,7 @@ export interface ModelScores {
 export function modelCardBasics(
   config: RunConfig,
   fer: FerModel,
-  backend: string,
+  backend: Pick<BackendInfo, "description" | "precision">,
   commands: readonly string[],
   classNames: readonly string[],
   scores: ModelScores,
@@ -393,7 +393,9 @@ export function modelCardBasics(
     dataset: config.data.dataset,
     split: describeProtocol(config.data.split),
     machine: `${formatCpu(describeCpu())}, ${Deno.build.os}/${Deno.build.arch}`,
-    backend,
+    backend: backend.description,
+    // What ran, which `auto` in the recipe leaves open.
+    precision: backend.precision,
     command: commands[0],
     ...(commands.length > 1 ? { resumedWith: commands.slice(1) } : {}),
     seed: config.seed,
@@ -409,7 +411,7 @@ function trainedModelCard(
   config: RunConfig,
   fer: FerModel,
   fit: FitResult,
-  backend: string,
+  backend: BackendInfo,
   commands: readonly string[],
   classNames: readonly string[],
   scores: ModelScores,
@@ -534,8 +536,8 @@ async function trainRunHolding(
   };
   checkRunConfig(config);
   if (options.exactDir) await RunFolder.checkFreeForRun(options.exactDir);
-  const backend = await initBackend(config.backend);
-  log(`Backend: ${backend.description}`);
+  const backend = await initBackend(config.backend, { precision: config.precision ?? "fp32" });
+  log(`Backend: ${backend.description}; precision ${backend.precision}`);
   // Data and model first: a missing dataset or a bad --init-from stops here, before a run folder
   // is made or an existing one is touched.
   const data = await prepareData(config.data, config.seed);
@@ -656,7 +658,7 @@ async function trainRunHolding(
       config,
       fer,
       fit,
-      backend.description,
+      backend,
       folder.readCommands(),
       data.classNames,
       scores,

@@ -2,8 +2,16 @@
  * oneDNN convolution primitives for tfjs's layouts: NHWC activations, HWIO filters (depthwise:
  * [kh, kw, C, multiplier], i.e. C groups of `multiplier` output channels). Primitives are built
  * once per shape and reused; each call only points their memory at the tensors of the moment.
+ *
+ * In bf16 (precision.ts) each pass reads bf16 inputs and writes fp32, accumulating in fp32 as
+ * PyTorch's CPU autocast does: forward src and weights, backward-data diff_dst and weights,
+ * backward-weights src and diff_dst are bf16; dst, diff_src, diff_weights and bias stay fp32. The
+ * tensors themselves stay fp32: a reorder converts each input into a bf16 scratch buffer (the
+ * filter's reorder into oneDNN's layout converts it on the way).
  */
 import type * as tf from "@tensorflow/tfjs";
+import { FerError } from "../../errors.ts";
+import type { Precision } from "../precision.ts";
 import {
   channelsLastDesc,
   check,
@@ -41,6 +49,13 @@ export interface FusedActivation {
 
 type Pass = "forward" | "backwardData" | "backwardWeights";
 
+/** The arguments a pass reads as bf16 in bf16 precision (the filter too, but not its gradient). */
+const BF16_INPUTS: Readonly<Record<Pass, readonly number[]>> = {
+  forward: [DNNL.arg.src],
+  backwardData: [DNNL.arg.diffDst],
+  backwardWeights: [DNNL.arg.src, DNNL.arg.diffDst],
+};
+
 function descriptors(lib: OneDnn, { info, depthwise }: ConvolutionShape) {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: c } = info;
   const { outHeight: ho, outWidth: wo, outChannels: o } = info;
@@ -75,6 +90,7 @@ function descriptors(lib: OneDnn, { info, depthwise }: ConvolutionShape) {
 function forwardDesc(
   lib: OneDnn,
   d: ReturnType<typeof descriptors>,
+  src: Uint8Array,
   weights: Uint8Array,
   withBias: boolean,
 ): Uint8Array {
@@ -84,7 +100,7 @@ function forwardDesc(
       desc,
       DNNL.forwardTraining,
       DNNL.convolutionDirect,
-      d.src,
+      src,
       weights,
       withBias ? d.bias : null,
       d.dst,
@@ -146,10 +162,30 @@ function reorder(
 }
 
 /**
+ * A backward primitive descriptor with the forward one as oneDNN's hint. In bf16 the forward
+ * hint's data types differ from the pass's (fp32 dst, bf16 diff_dst), which some
+ * implementations may not accept as a hint: then it is built without one.
+ */
+function backwardDesc(
+  lib: OneDnn,
+  desc: Uint8Array,
+  forward: Deno.PointerValue,
+  precision: Precision,
+): Deno.PointerValue {
+  if (precision === "fp32") return primitiveDesc(lib, desc, forward);
+  try {
+    return primitiveDesc(lib, desc, forward);
+  } catch (error) {
+    if (!(error instanceof FerError)) throw error;
+    return primitiveDesc(lib, desc, null);
+  }
+}
+
+/**
  * The filter lives in the layout oneDNN chose (blocked filters run 1.5-8× faster than plain ones
  * here, depthwise most), so a reorder converts between that and tfjs's layout on every call:
  * before the pass for the filter it reads, after it for the gradient it writes. Filters are small
- * next to activations, which stay in place.
+ * next to activations, which stay in place (in bf16, their bf16 copies are made first).
  */
 function build(
   lib: OneDnn,
@@ -157,11 +193,29 @@ function build(
   pass: Pass,
   withBias: boolean,
   activation: FusedActivation | undefined,
+  precision: Precision,
 ): Primitive {
   const d = descriptors(lib, shape);
-  const anyWeights = memoryDesc(lib, d.weightDims);
+  const bf16 = precision === "bf16";
+  const lowered = bf16 ? BF16_INPUTS[pass] : [];
+  const inputType = bf16 ? DNNL.bf16 : DNNL.f32;
+  // The bf16 twins of the activations a pass reads as bf16 (same dims and strides).
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c } = shape.info;
+  const { outHeight: ho, outWidth: wo, outChannels: o } = shape.info;
+  const low = bf16
+    ? {
+      src: channelsLastDesc(lib, [n, h, w, c], DNNL.bf16),
+      dst: channelsLastDesc(lib, [n, ho, wo, o], DNNL.bf16),
+    }
+    : { src: d.src, dst: d.dst };
+  const anyWeights = memoryDesc(lib, d.weightDims, undefined, inputType);
   const attributes = activation ? activationAttributes(lib, activation) : null;
-  const forward = primitiveDesc(lib, forwardDesc(lib, d, anyWeights, withBias), null, attributes);
+  const forward = primitiveDesc(
+    lib,
+    forwardDesc(lib, d, low.src, anyWeights, withBias),
+    null,
+    attributes,
+  );
   let chosen = forward;
   let activations: [number, Uint8Array][];
   const weightsArg = pass === "backwardWeights" ? DNNL.arg.diffWeights : DNNL.arg.weights;
@@ -176,7 +230,7 @@ function build(
         DNNL.convolutionDirect,
         d.src,
         anyWeights,
-        d.dst,
+        low.dst,
         d.strides,
         d.dilations,
         d.padBefore,
@@ -184,7 +238,7 @@ function build(
       ),
       "convolution_backward_data_desc_init",
     );
-    chosen = primitiveDesc(lib, desc, forward);
+    chosen = backwardDesc(lib, desc, forward, precision);
     activations = [[DNNL.arg.diffSrc, d.src], [DNNL.arg.diffDst, d.dst]];
   } else {
     const desc = new Uint8Array(CONVOLUTION_DESC_BYTES);
@@ -192,10 +246,11 @@ function build(
       lib.symbols.dnnl_dilated_convolution_backward_weights_desc_init(
         desc,
         DNNL.convolutionDirect,
-        d.src,
-        anyWeights,
+        low.src,
+        // The gradient of the (fp32) weights is fp32 in either precision.
+        bf16 ? memoryDesc(lib, d.weightDims) : anyWeights,
         null,
-        d.dst,
+        low.dst,
         d.strides,
         d.dilations,
         d.padBefore,
@@ -203,13 +258,24 @@ function build(
       ),
       "convolution_backward_weights_desc_init",
     );
-    chosen = primitiveDesc(lib, desc, forward);
+    chosen = backwardDesc(lib, desc, forward, precision);
     activations = [[DNNL.arg.src, d.src], [DNNL.arg.diffDst, d.dst]];
   }
   const tensors = new Map<number, Deno.PointerValue>();
   for (const [arg, desc] of activations) {
     tensors.set(arg, createMemory(lib, Deno.UnsafePointer.of(desc)));
   }
+  // bf16: the primitive reads scratch copies of its bf16 inputs, converted before it runs.
+  const conversions = lowered.map((arg) => {
+    const userDesc = arg === DNNL.arg.src ? d.src : d.dst;
+    const lowDesc = Deno.UnsafePointer.of(arg === DNNL.arg.src ? low.src : low.dst);
+    const scratch = createMemory(lib, lowDesc, true);
+    return {
+      arg,
+      scratch,
+      step: reorder(lib, tensors.get(arg)!, Deno.UnsafePointer.of(userDesc), scratch, lowDesc),
+    };
+  });
   const userWeightsDesc = Deno.UnsafePointer.of(d.weights);
   const userWeights = createMemory(lib, userWeightsDesc);
   tensors.set(weightsArg, userWeights);
@@ -222,13 +288,22 @@ function build(
   const convolution = {
     handle: createPrimitive(lib, chosen),
     args: argumentList(
-      [...tensors].map(([arg, memory]) => [arg, arg === weightsArg ? weights : memory]),
+      [...tensors].map(([arg, memory]) => [
+        arg,
+        arg === weightsArg
+          ? weights
+          : conversions.find((conversion) => conversion.arg === arg)?.scratch ?? memory,
+      ]),
     ),
   };
   const steps = pass === "backwardWeights"
     ? [convolution, reorder(lib, weights, chosenWeightsDesc, userWeights, userWeightsDesc)]
     : [reorder(lib, userWeights, userWeightsDesc, weights, chosenWeightsDesc), convolution];
-  return { tensors, steps, implementation: implementationName(lib, chosen) };
+  return {
+    tensors,
+    steps: [...conversions.map((conversion) => conversion.step), ...steps],
+    implementation: implementationName(lib, chosen),
+  };
 }
 
 /** Runs one pass; `data` maps each argument (DNNL.arg) to a view of its tensor's memory. */
@@ -238,6 +313,7 @@ export function runConvolution(
   pass: Pass,
   data: ReadonlyMap<number, ArrayBufferView>,
   activation?: FusedActivation,
+  precision: Precision = "fp32",
 ): void {
   const { info, depthwise } = shape;
   const withBias = data.has(DNNL.arg.bias);
@@ -256,7 +332,23 @@ export function runConvolution(
     info.dilationHeight,
     info.dilationWidth,
     info.padInfo,
+    // fp32 keys stay as they were: one primitive per shape.
+    ...(precision === "fp32" ? [] : [precision]),
   ];
-  const primitive = cachedPrimitive(key, () => build(lib, shape, pass, withBias, activation));
+  const primitive = cachedPrimitive(key, () => {
+    if (precision === "fp32") return build(lib, shape, pass, withBias, activation, precision);
+    try {
+      return build(lib, shape, pass, withBias, activation, precision);
+    } catch (error) {
+      if (!(error instanceof FerError)) throw error;
+      throw new FerError(
+        `oneDNN ${lib.version} could not build a ${precision} convolution (${pass}, ` +
+          `${info.inShape.join("×")} → ${
+            info.outShape.join("×")
+          }) on this CPU: ${error.message}. ` +
+          "Use --precision fp32",
+      );
+    }
+  });
   runPrimitive(lib, primitive, data);
 }

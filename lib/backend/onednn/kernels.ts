@@ -3,14 +3,22 @@
  * too) and training batch norm run by oneDNN on the same wasm-heap tensors. Each convolution
  * kernel falls back to the wasm kernel it replaces for what it does not cover (NCHW, PReLU, an
  * unusual bias shape, empty tensors), so every model that trains on wasm trains here.
+ *
+ * In bf16 precision the convolutions (all passes, depthwise too) take bf16 inputs and accumulate
+ * in fp32 (convolution.ts). Dense layers' matrix products stay fp32 in XNNPACK, as do batch norm
+ * and everything else: only convolutions run in bf16.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { KernelArgs, WasmHeapBackend } from "../wasm/kernel_call.ts";
+import type { Precision } from "../precision.ts";
 import { DNNL, type OneDnn } from "./library.ts";
 import { batchNormKernels } from "./batch_norm.ts";
 import { type ConvolutionShape, type FusedActivation, runConvolution } from "./convolution.ts";
 
 type Conv4D = [number, number, number, number];
+
+/** The precision the convolutions run in, as registerOneDnnKernels set it. */
+let precision: Precision = "fp32";
 
 function channelsLast(dataFormat: unknown): boolean {
   return dataFormat === undefined || dataFormat === "NHWC" || dataFormat === "channelsLast";
@@ -101,7 +109,7 @@ function forwardKernel(depthwise: boolean, fused: boolean): OneDnnKernel {
       [DNNL.arg.dst, heap(backend, y)],
     ]);
     if (bias) data.set(DNNL.arg.bias, heap(backend, bias));
-    runConvolution(lib, shape, "forward", data, activation);
+    runConvolution(lib, shape, "forward", data, activation, precision);
     return y;
   };
 }
@@ -122,6 +130,8 @@ function backpropInputKernel(depthwise: boolean): OneDnnKernel {
         [DNNL.arg.weights, heap(backend, filter)],
         [DNNL.arg.diffDst, heap(backend, dy)],
       ]),
+      undefined,
+      precision,
     );
     return dx;
   };
@@ -143,6 +153,8 @@ function backpropFilterKernel(depthwise: boolean): OneDnnKernel {
         [DNNL.arg.diffWeights, heap(backend, dw)],
         [DNNL.arg.diffDst, heap(backend, dy)],
       ]),
+      undefined,
+      precision,
     );
     return dw;
   };
@@ -165,10 +177,15 @@ const replaced = new Map<string, tf.KernelConfig>();
 const added = new Set<string>();
 
 /**
- * Makes the wasm backend run its convolutions and training batch norm in oneDNN. Call after the
- * wasm training kernels are registered (ours fall back on them); safe to call repeatedly.
+ * Makes the wasm backend run its convolutions and training batch norm in oneDNN, the convolutions
+ * in `convolutionPrecision` (checked by the caller: precision.ts). Call after the wasm training
+ * kernels are registered (ours fall back on them); safe to call repeatedly.
  */
-export function registerOneDnnKernels(lib: OneDnn): void {
+export function registerOneDnnKernels(
+  lib: OneDnn,
+  convolutionPrecision: Precision = "fp32",
+): void {
+  precision = convolutionPrecision;
   for (const [kernelName, run] of oneDnnKernels) {
     if (replaced.has(kernelName)) continue;
     const previous = tf.getKernel(kernelName, "wasm");
@@ -196,6 +213,7 @@ export function registerOneDnnKernels(lib: OneDnn): void {
 
 /** Puts the wasm kernels back (for `--backend wasm` after onednn in one process). */
 export function unregisterOneDnnKernels(): void {
+  precision = "fp32";
   for (const [kernelName, previous] of replaced) {
     tf.unregisterKernel(kernelName, "wasm");
     tf.registerKernel(previous);

@@ -123,6 +123,7 @@ type OneDnnSymbols = Deno.DynamicLibrary<typeof symbols>["symbols"];
 
 /** Values from oneDNN 2.x's dnnl_types.h (checked against 2.6's header). */
 export const DNNL = {
+  bf16: 2,
   f32: 3,
   forwardTraining: 64,
   backward: 128,
@@ -194,13 +195,15 @@ export function dims(values: readonly number[]): BigInt64Array {
 }
 
 /**
- * An f32 memory descriptor with the given logical dims: dense with these element strides, or
- * without strides in the layout the primitive chooses (oneDNN's format "any").
+ * A memory descriptor (f32 unless `dataType` says otherwise) with the given logical dims: dense
+ * with these element strides, or without strides in the layout the primitive chooses (oneDNN's
+ * format "any").
  */
 export function memoryDesc(
   lib: OneDnn,
   logicalDims: readonly number[],
   strides?: readonly number[],
+  dataType: number = DNNL.f32,
 ): Uint8Array {
   const desc = new Uint8Array(MEMORY_DESC_BYTES);
   const ndims = logicalDims.length;
@@ -210,14 +213,14 @@ export function memoryDesc(
         desc,
         ndims,
         dims(logicalDims),
-        DNNL.f32,
+        dataType,
         dims(strides),
       )
       : lib.symbols.dnnl_memory_desc_init_by_tag(
         desc,
         ndims,
         dims(logicalDims),
-        DNNL.f32,
+        dataType,
         DNNL.formatAny,
       ),
     "memory_desc_init",
@@ -226,7 +229,11 @@ export function memoryDesc(
 }
 
 /** oneDNN's view of a tfjs channels-last tensor [N, ...spatial, C]: dims [N, C, ...spatial]. */
-export function channelsLastDesc(lib: OneDnn, shape: readonly number[]): Uint8Array {
+export function channelsLastDesc(
+  lib: OneDnn,
+  shape: readonly number[],
+  dataType: number = DNNL.f32,
+): Uint8Array {
   const rank = shape.length;
   const stride = (axis: number) => shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   const spatial = shape.slice(1, rank - 1);
@@ -234,6 +241,7 @@ export function channelsLastDesc(lib: OneDnn, shape: readonly number[]): Uint8Ar
     lib,
     [shape[0], shape[rank - 1], ...spatial],
     [stride(0), 1, ...spatial.map((_, i) => stride(i + 1))],
+    dataType,
   );
 }
 
