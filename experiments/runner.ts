@@ -9,10 +9,11 @@ import { ensureBackend } from "../lib/backend/mod.ts";
 import { FerError, unknownChoice } from "../lib/errors.ts";
 import { writeFigureFiles, writeReport } from "../lib/report/mod.ts";
 import {
-  type BackendChoice,
   dataRecipe,
   deadlineAfter,
-  type PrecisionChoice,
+  experimentSettingArgs,
+  type ExperimentSettings,
+  experimentSettingsOver,
   type ProgressMode,
   readRunResult,
   type RunConfig,
@@ -20,17 +21,17 @@ import {
   type RunResult,
   trainRun,
   valueChanges,
+  withSettingDefaults,
 } from "../lib/train/mod.ts";
 import type { Budget, Experiment, ExperimentRun, ReportContext, RunOutcome } from "./types.ts";
 
-export interface ExperimentOptions {
+/**
+ * The settings an experiment sets for every run (`backend`, `precision`, `data`: the dataset of
+ * every run but those with `keepDataset`, `dataDir`) come from the settings table
+ * (lib/train/settings.ts); a run's own applies where one is not given.
+ */
+export interface ExperimentOptions extends ExperimentSettings {
   readonly budget: Budget;
-  readonly backend?: BackendChoice;
-  /** Every run's precision (part of its recipe); default: the run's own, else fp32. */
-  readonly precision?: PrecisionChoice;
-  readonly dataDir?: string;
-  /** Replace the dataset of every run but those with `keepDataset` (e.g. a class-per-folder set). */
-  readonly data?: string;
   /** Parent folder; the experiment writes `<root>/<name>-<budget>/`. */
   readonly root?: string;
   /** Where the reproduction table goes; undefined skips it (tests). */
@@ -70,16 +71,9 @@ export function resolvedConfig(
   options: ExperimentOptions,
   dir: string,
 ): RunConfig {
-  const config = run.config;
+  const config = experimentSettingsOver(run.config, options, run);
   return {
     ...config,
-    backend: options.backend ?? config.backend,
-    precision: options.precision ?? config.precision,
-    data: {
-      ...config.data,
-      dataset: run.keepDataset ? config.data.dataset : options.data ?? config.data.dataset,
-      dataDir: options.dataDir ?? config.data.dataDir,
-    },
     initFrom: run.initFromRun ? join(dir, run.initFromRun) : config.initFrom,
   };
 }
@@ -142,13 +136,11 @@ function divergence(error: unknown): string | undefined {
  * "path: saved → wanted". The backend and the data folder are where a recipe ran, not part of it.
  */
 export function configChanges(saved: RunConfig, wanted: RunConfig): string[] {
-  const recipe = (config: RunConfig) => ({
-    ...config,
-    backend: undefined,
-    // Runs saved before the setting existed ran in fp32.
-    precision: config.precision ?? "fp32",
-    data: dataRecipe(config.data),
-  });
+  const recipe = (config: RunConfig) => {
+    // Runs saved before a setting existed ran with its default.
+    const complete = withSettingDefaults(config, "missing");
+    return { ...complete, backend: undefined, data: dataRecipe(complete.data) };
+  };
   return valueChanges(recipe(saved), recipe(wanted));
 }
 
@@ -373,10 +365,10 @@ async function writeSections(
   // A finished budget is reproduced without the time limit of whichever sitting finished it.
   const incomplete = incompleteNote(outcomes, notStarted);
   // Every option that changes what runs, or where, so the command continues these very runs.
-  const command = `deno task experiment ${experiment.name} --budget ${options.budget}` +
-    (options.backend ? ` --backend ${options.backend}` : "") +
-    (options.precision ? ` --precision ${options.precision}` : "") +
-    (options.data ? ` --data ${options.data}` : "") +
+  const command = [
+    `deno task experiment ${experiment.name} --budget ${options.budget}`,
+    ...experimentSettingArgs(options),
+  ].join(" ") +
     (options.root && options.root !== DEFAULT_ROOT ? ` --out ${options.root}` : "") +
     (options.reproductionDoc && options.reproductionDoc !== DEFAULT_DOC
       ? ` --doc ${options.reproductionDoc}`

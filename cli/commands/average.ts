@@ -1,7 +1,7 @@
 /** `fer average <run> <run>...`: the mean of several runs' weights, as a run of its own. */
 import { defineCommand } from "../args.ts";
+import { backendOption, dataDirOption } from "../options.ts";
 import { averageRuns } from "../../lib/train/average.ts";
-import { BACKEND_CHOICES } from "../../lib/train/config.ts";
 
 export const averageCommand = defineCommand({
   name: "average",
@@ -10,16 +10,8 @@ export const averageCommand = defineCommand({
   minPositionals: 2,
   options: {
     out: { type: "string", placeholder: "DIR", description: "New run folder (default runs/...)" },
-    "data-dir": {
-      type: "string",
-      placeholder: "DIR",
-      description: "Data folder (default: the runs', else $FER_DATA_DIR)",
-    },
-    backend: {
-      type: "string",
-      choices: BACKEND_CHOICES,
-      description: "Compute backend (default: the first run's)",
-    },
+    "data-dir": dataDirOption("Data folder (default: the runs', else $FER_DATA_DIR)"),
+    backend: backendOption("Compute backend (default: the first run's)"),
     greedy: {
       type: "boolean",
       description: "Greedy soup: add runs best first, keeping each only if the mean's " +

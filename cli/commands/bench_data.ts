@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { defineCommand } from "../args.ts";
+import { dataDirOption } from "../options.ts";
 import { FerError } from "../../lib/errors.ts";
 import { median } from "../../lib/backend/mod.ts";
 import {
@@ -33,11 +34,7 @@ export const benchDataCommand = defineCommand({
       placeholder: "PATH",
       description: `FER2013 CSV to parse (default: $${DATA_DIR_VARIABLE}/fer2013/fer2013.csv.gz)`,
     },
-    "data-dir": {
-      type: "string",
-      placeholder: "DIR",
-      description: `Data folder (default: $${DATA_DIR_VARIABLE})`,
-    },
+    "data-dir": dataDirOption(`Data folder (default: $${DATA_DIR_VARIABLE})`),
     repeat: {
       type: "integer",
       min: 1,

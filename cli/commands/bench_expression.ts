@@ -4,14 +4,10 @@
  * same metric code. The table goes to docs/COMPARISON.md.
  */
 import { defineCommand } from "../args.ts";
+import { backendOption, dataDirOption, modelOption } from "../options.ts";
 import { initBackend } from "../../lib/backend/mod.ts";
 import { DATA_DIR_VARIABLE } from "../../lib/data/mod.ts";
-import { BACKEND_CHOICES } from "../../lib/train/config.ts";
-import {
-  compareExpressionModels,
-  DEFAULT_MODEL,
-  expressionComparisonTable,
-} from "../../lib/predict/mod.ts";
+import { compareExpressionModels, expressionComparisonTable } from "../../lib/predict/mod.ts";
 
 /** The `fer bench expression-libs` command. */
 export const benchExpressionCommand = defineCommand({
@@ -19,29 +15,15 @@ export const benchExpressionCommand = defineCommand({
   summary: "Compare our model with npm expression models (face-api, human) on FER2013 PrivateTest",
   maxPositionals: 0,
   options: {
-    model: {
-      type: "string",
-      default: DEFAULT_MODEL,
-      placeholder: "RUN|DIR|default",
-      description: "Our model: a run folder, a model folder, or 'default'",
-    },
+    model: modelOption("Our model: a run folder, a model folder, or 'default'"),
     limit: {
       type: "integer",
       min: 1,
       placeholder: "N",
       description: "At most N PrivateTest images, a stratified sample (default: all 3589)",
     },
-    "data-dir": {
-      type: "string",
-      placeholder: "DIR",
-      description: `Data folder (default: $${DATA_DIR_VARIABLE})`,
-    },
-    backend: {
-      type: "string",
-      choices: BACKEND_CHOICES,
-      default: "auto",
-      description: "Compute backend (all models run on it)",
-    },
+    "data-dir": dataDirOption(`Data folder (default: $${DATA_DIR_VARIABLE})`),
+    backend: { ...backendOption("Compute backend (all models run on it)"), default: "auto" },
     json: { type: "boolean", description: "Print JSON instead of the Markdown table" },
   },
   async run({ options }) {

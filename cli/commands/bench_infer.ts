@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { defineCommand } from "../args.ts";
 import { UsageError } from "../../lib/errors.ts";
-import { backendChoices, initBackend } from "../../lib/backend/mod.ts";
+import { initBackend } from "../../lib/backend/mod.ts";
 import { createModel, listModels } from "../../lib/models/mod.ts";
 import {
   type ExpressionModel,
@@ -18,7 +18,7 @@ import { Random } from "../../lib/random.ts";
 import { describeCpu, formatCpu } from "../../lib/machine.ts";
 import { loadAverage } from "./bench_machine.ts";
 import { median } from "../../lib/backend/mod.ts";
-import { PRECISION_OPTION } from "./train.ts";
+import { backendOption, modelOption, precisionOption } from "../options.ts";
 
 /** One timed configuration. */
 interface InferenceTiming {
@@ -100,19 +100,12 @@ export const benchInferCommand = defineCommand({
   summary: "Inference time per face at batch 1 and 64 (network alone and full classify path)",
   maxPositionals: 0,
   options: {
-    model: {
-      type: "string",
-      default: "default",
-      placeholder: "RUN|DIR|default|NAME",
-      description: "A trained run or model folder, 'default', or a registry name (random weights)",
-    },
-    backend: {
-      type: "string",
-      choices: backendChoices,
-      default: "auto",
-      description: "Compute backend",
-    },
-    precision: { ...PRECISION_OPTION, default: "fp32" },
+    model: modelOption(
+      "A trained run or model folder, 'default', or a registry name (random weights)",
+      "RUN|DIR|default|NAME",
+    ),
+    backend: { ...backendOption("Compute backend"), default: "auto" },
+    precision: { ...precisionOption(), default: "fp32" },
     batches: {
       type: "string",
       default: "1,64",

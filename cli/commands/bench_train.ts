@@ -9,7 +9,6 @@ import type * as tf from "@tensorflow/tfjs";
 import { defineCommand } from "../args.ts";
 import { UsageError } from "../../lib/errors.ts";
 import {
-  backendChoices,
   type BackendInfo,
   formatProfile,
   initBackend,
@@ -31,7 +30,7 @@ import { describeCpu, formatCpu } from "../../lib/machine.ts";
 import { loadAverage, peakFlops, trainingGflops } from "./bench_machine.ts";
 import { timeTrainingSteps } from "./bench_step_timing.ts";
 import { type PytorchResult, pytorchUnavailable, runPytorchBenchmark } from "./bench_pytorch.ts";
-import { PRECISION_OPTION } from "./train.ts";
+import { backendOption, precisionOption } from "../options.ts";
 
 /** Classes the benchmark models get (FER2013's seven). */
 const CLASSES = 7;
@@ -114,13 +113,8 @@ export const benchTrainCommand = defineCommand({
       placeholder: "NAME",
       description: "Registry model (see 'fer models')",
     },
-    backend: {
-      type: "string",
-      choices: backendChoices,
-      default: "auto",
-      description: "Compute backend",
-    },
-    precision: { ...PRECISION_OPTION, default: "fp32" },
+    backend: { ...backendOption("Compute backend"), default: "auto" },
+    precision: { ...precisionOption(), default: "fp32" },
     batch: { type: "integer", min: 1, default: 64, description: "Images per step" },
     steps: {
       type: "integer",

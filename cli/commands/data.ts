@@ -1,5 +1,6 @@
 /** `fer data ...`: inspect and validate datasets. */
 import { type CommandGroup, defineCommand } from "../args.ts";
+import { dataDirOption } from "../options.ts";
 import {
   checkData,
   DATA_DIR_VARIABLE,
@@ -18,11 +19,9 @@ import type { DatasetSummary } from "../../lib/data/summary.ts";
 
 /** Options shared by the sub-commands that load a dataset. */
 const loadOptions = {
-  "data-dir": {
-    type: "string",
-    placeholder: "DIR",
-    description: `Folder holding fer2013/, ferplus/, ckplus48/ (default: $${DATA_DIR_VARIABLE})`,
-  },
+  "data-dir": dataDirOption(
+    `Folder holding fer2013/, ferplus/, ckplus48/ (default: $${DATA_DIR_VARIABLE})`,
+  ),
   classes: {
     type: "string",
     placeholder: "A,B,...",

@@ -1,7 +1,7 @@
 /** `fer eval <run>`: metrics of a trained model on a named split, with or without TTA. */
 import { defineCommand } from "../args.ts";
-import { BACKEND_CHOICES, TTA_CHOICES } from "../../lib/train/config.ts";
-import { PRECISION_OPTION } from "./train.ts";
+import { TTA_CHOICES } from "../../lib/train/config.ts";
+import { backendOption, dataDirOption, precisionOption } from "../options.ts";
 import { evaluateModel, SPLIT_NAMES } from "../../lib/train/eval_run.ts";
 import { writeReport } from "../../lib/report/mod.ts";
 import { withRunLock } from "../../lib/train/run_lock.ts";
@@ -14,11 +14,7 @@ export const evalCommand = defineCommand({
   maxPositionals: 1,
   options: {
     data: { type: "string", description: "Dataset name or path (default: the run's dataset)" },
-    "data-dir": {
-      type: "string",
-      placeholder: "DIR",
-      description: "Data folder (default $FER_DATA_DIR)",
-    },
+    "data-dir": dataDirOption("Data folder (default $FER_DATA_DIR)"),
     split: {
       type: "string",
       choices: SPLIT_NAMES,
@@ -43,12 +39,8 @@ export const evalCommand = defineCommand({
       min: 1,
       description: "Batch size (default: the run's, else 64)",
     },
-    backend: {
-      type: "string",
-      choices: BACKEND_CHOICES,
-      description: "Compute backend (default: the run's)",
-    },
-    precision: { ...PRECISION_OPTION, description: "fp32, bf16 or auto (default: the run's)" },
+    backend: backendOption("Compute backend (default: the run's)"),
+    precision: precisionOption("fp32, bf16 or auto (default: the run's)"),
     json: { type: "boolean", description: "Print the metrics.json object instead of the report" },
     "no-report": { type: "boolean", description: "Do not rewrite the run's report.html" },
   },

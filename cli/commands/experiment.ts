@@ -1,7 +1,8 @@
 /** `fer experiment <name>`: run one paper's setup and write its table next to the paper's. */
 import { defineCommand } from "../args.ts";
+import { TIME_LIMIT_OPTION } from "../options.ts";
 import { UsageError } from "../../lib/errors.ts";
-import { BACKEND_CHOICES, defaultProgressMode } from "../../lib/train/mod.ts";
+import { defaultProgressMode } from "../../lib/train/mod.ts";
 import {
   BUDGETS,
   DEFAULT_DOC,
@@ -13,7 +14,11 @@ import {
   runExperiment,
   submitToSlurm,
 } from "../../experiments/mod.ts";
-import { CHECKPOINT_EVERY_OPTION, PRECISION_OPTION, TIME_LIMIT_OPTION } from "./train.ts";
+import {
+  experimentSettingOptions,
+  experimentSettings,
+  settingOption,
+} from "../../lib/train/settings.ts";
 
 export const experimentCommand = defineCommand({
   name: "experiment",
@@ -29,21 +34,7 @@ export const experimentCommand = defineCommand({
       default: "quick",
       description: "quick: ≤ 30 min here on 2 CPU cores; paper: the paper's full schedule",
     },
-    backend: {
-      type: "string",
-      choices: BACKEND_CHOICES,
-      description: "Compute backend (default auto)",
-    },
-    precision: PRECISION_OPTION,
-    data: {
-      type: "string",
-      description: "Replace the dataset (name or path) of every run but pretraining on FER2013",
-    },
-    "data-dir": {
-      type: "string",
-      placeholder: "DIR",
-      description: "Data folder (default $FER_DATA_DIR)",
-    },
+    ...experimentSettingOptions(),
     out: {
       type: "string",
       placeholder: "DIR",
@@ -58,7 +49,7 @@ export const experimentCommand = defineCommand({
       description: "Markdown file whose section for this experiment is rewritten",
     },
     "time-limit": TIME_LIMIT_OPTION,
-    "checkpoint-every": CHECKPOINT_EVERY_OPTION,
+    "checkpoint-every": settingOption("checkpoint-every"),
     "report-only": {
       type: "boolean",
       description: "Train nothing: rewrite the tables and figures from the runs already there",
@@ -128,10 +119,7 @@ export const experimentCommand = defineCommand({
     }
     const experimentOptions = {
       budget: options.budget,
-      backend: options.backend,
-      precision: options.precision,
-      data: options.data,
-      dataDir: options["data-dir"],
+      ...experimentSettings(options),
       root: options.out,
       reproductionDoc: options.doc,
       timeLimitMinutes: options["time-limit"],

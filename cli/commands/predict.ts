@@ -6,20 +6,15 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { defineCommand } from "../args.ts";
+import { backendOption, modelOption } from "../options.ts";
 import { FerError, UsageError } from "../../lib/errors.ts";
 import { initBackend } from "../../lib/backend/mod.ts";
-import {
-  BACKEND_CHOICES,
-  type BackendChoice,
-  TTA_CHOICES,
-  type TtaChoice,
-} from "../../lib/train/config.ts";
+import { type BackendChoice, TTA_CHOICES, type TtaChoice } from "../../lib/train/config.ts";
 import { checkTtaFits } from "../../lib/train/mod.ts";
 import {
   annotatedFileName,
   annotateImage,
   DEFAULT_MARGIN,
-  DEFAULT_MODEL,
   DEFAULT_SCORE_THRESHOLD,
   encodeAnnotated,
   FaceDetector,
@@ -69,12 +64,7 @@ export const predictCommand = defineCommand({
   minPositionals: 1,
   maxPositionals: 1,
   options: {
-    model: {
-      type: "string",
-      default: DEFAULT_MODEL,
-      placeholder: "RUN|DIR|default",
-      description: "A run folder, a model folder, or 'default' (models/default/)",
-    },
+    model: modelOption(),
     aligned: {
       type: "boolean",
       description: "Each image is one already-cropped face (FER2013/CK+48 style): no detection",
@@ -134,12 +124,7 @@ export const predictCommand = defineCommand({
       description: "Test-time augmentation of each face (default: the one the model's recipe " +
         "tested with, flip for the shipped model; none is twice as fast)",
     },
-    backend: {
-      type: "string",
-      choices: BACKEND_CHOICES,
-      default: "auto",
-      description: "Compute backend",
-    },
+    backend: { ...backendOption("Compute backend"), default: "auto" },
   },
   details: [
     "Output: one line per face, e.g.",

@@ -3,8 +3,8 @@
  * figures under <run>/figures/. `train` and `eval` call the same `writeReport`.
  */
 import { defineCommand } from "../args.ts";
+import { backendOption, dataDirOption } from "../options.ts";
 import { UsageError } from "../../lib/errors.ts";
-import { backendChoices } from "../../lib/backend/mod.ts";
 import { writeReport } from "../../lib/report/mod.ts";
 
 export const reportCommand = defineCommand({
@@ -14,11 +14,9 @@ export const reportCommand = defineCommand({
   minPositionals: 1,
   maxPositionals: 1,
   options: {
-    "data-dir": {
-      type: "string",
-      placeholder: "DIR",
-      description: "Where registry datasets live (default: the run's, then $FER_DATA_DIR)",
-    },
+    "data-dir": dataDirOption(
+      "Where registry datasets live (default: the run's, then $FER_DATA_DIR)",
+    ),
     png: { type: "boolean", description: "Also write every figure as PNG under <run>/figures/" },
     "no-tsne": { type: "boolean", description: "Skip the t-SNE map of the test embeddings" },
     "tsne-points": {
@@ -40,11 +38,7 @@ export const reportCommand = defineCommand({
       placeholder: "A,B",
       description: "Layers whose feature maps are shown (default: first, middle, last conv)",
     },
-    backend: {
-      type: "string",
-      choices: backendChoices,
-      description: "tfjs backend for the model's figures (default: auto, as train)",
-    },
+    backend: backendOption("tfjs backend for the model's figures (default: auto, as train)"),
     image: {
       type: "integer",
       min: 0,

@@ -3,8 +3,8 @@
  * or a dropped video or photo (lib/serve/). It serves on 127.0.0.1 until interrupted.
  */
 import { defineCommand } from "../args.ts";
+import { modelOption } from "../options.ts";
 import { initBackend } from "../../lib/backend/mod.ts";
-import { DEFAULT_MODEL } from "../../lib/predict/mod.ts";
 import { startServer } from "../../lib/serve/server.ts";
 
 /** The `fer serve` command. */
@@ -13,12 +13,7 @@ export const serveCommand = defineCommand({
   summary: "A local web page: faces and expressions live on the webcam, in the browser",
   maxPositionals: 0,
   options: {
-    model: {
-      type: "string",
-      default: DEFAULT_MODEL,
-      placeholder: "RUN|DIR|default",
-      description: "A run folder, a model folder, or 'default' (models/default/)",
-    },
+    model: modelOption(),
     port: {
       type: "integer",
       min: 0,

@@ -8,9 +8,16 @@ import type { OptimizerConfig } from "./optimizers.ts";
 import type { AugmentConfig } from "../augment/mod.ts";
 import type { FerPlusVoteRule, NormalizationSpec, Protocol } from "../data/mod.ts";
 
-import type { BackendChoice, PrecisionChoice } from "../backend/mod.ts";
-import { precisionChoices } from "../backend/mod.ts";
+import type { BackendChoice } from "../backend/mod.ts";
 import { UsageError } from "../errors.ts";
+import {
+  checkSettings,
+  type SettingsIn,
+  type TopLevelSettings,
+  type TtaChoice,
+  valueAt,
+  withSettingDefaults,
+} from "./settings.ts";
 export {
   type BackendChoice,
   backendChoices as BACKEND_CHOICES,
@@ -18,8 +25,7 @@ export {
   precisionChoices as PRECISION_CHOICES,
 } from "../backend/mod.ts";
 
-export const TTA_CHOICES = ["none", "flip", "tencrop"] as const;
-export type TtaChoice = typeof TTA_CHOICES[number];
+export { TTA_CHOICES, type TtaChoice } from "./settings.ts";
 
 /**
  * How pixels become model inputs: the model's own convention (its registry entry), or a data-layer
@@ -27,7 +33,7 @@ export type TtaChoice = typeof TTA_CHOICES[number];
  */
 export type NormalizationConfig = { readonly kind: "model" } | NormalizationSpec;
 
-export interface DataConfig {
+export interface DataConfig extends SettingsIn<"data"> {
   /** A registry name (fer2013, ferplus, ckplus48) or a path to a CSV or class-per-folder dataset. */
   readonly dataset: string;
   /** Where registry datasets live; defaults to $FER_DATA_DIR, then ./data. */
@@ -69,7 +75,7 @@ export type LrScheduleConfig =
   | { readonly kind: "step"; readonly stepSize: number; readonly gamma: number }
   | { readonly kind: "cosine"; readonly minLr?: number };
 
-export interface ScheduleConfig {
+export interface ScheduleConfig extends SettingsIn<"schedule"> {
   readonly epochs: number;
   readonly batchSize: number;
   readonly lr: LrScheduleConfig;
@@ -133,16 +139,15 @@ export function dataRecipe(data: DataConfig): Omit<DataConfig, "dataDir"> {
   return recipe;
 }
 
-export interface RunConfig {
+/**
+ * A run's recipe. The optional plain settings (`precision`, `initFrom`, ...) come typed from the
+ * settings table (settings.ts), which documents each; the fields here are the structure.
+ */
+export interface RunConfig extends TopLevelSettings {
   /** Free-form name, e.g. the experiment that made the run. */
   readonly name?: string;
   readonly seed: number;
   readonly backend: BackendChoice;
-  /**
-   * fp32, or bf16 convolutions with fp32 accumulation (onednn on a CPU with avx512_bf16), or auto
-   * (fp32 for now). Absent in runs made before it existed: fp32.
-   */
-  readonly precision?: PrecisionChoice;
   readonly model: { readonly name: string; readonly options?: Record<string, unknown> };
   readonly data: DataConfig;
   readonly optimizer: OptimizerConfig;
@@ -156,25 +161,18 @@ export interface RunConfig {
   readonly averagedFrom?: readonly string[];
 }
 
-/** Keras-like defaults for `fer train <model>` on FER2013. */
+/**
+ * Keras-like defaults for `fer train <model>` on FER2013: the settings' own defaults (settings.ts)
+ * in the structure they live in.
+ */
 export function defaultRunConfig(model: string): RunConfig {
-  return {
-    seed: 0,
-    backend: "auto",
-    precision: "fp32",
+  const skeleton = {
     model: { name: model },
-    data: {
-      dataset: "fer2013",
-      split: { kind: "official" },
-      normalization: { kind: "model" },
-    },
-    optimizer: { name: "adam", lr: 1e-3 },
+    data: { split: { kind: "official" }, normalization: { kind: "model" } },
+    optimizer: {},
     schedule: {
-      epochs: 30,
-      batchSize: 64,
       lr: { kind: "plateau", monitor: "val_accuracy", factor: 0.5, patience: 3 },
       earlyStopping: { monitor: "val_accuracy", patience: 8, restoreBest: true },
-      checkpointMonitor: "val_accuracy",
     },
     augment: {
       horizontalFlip: 0.5,
@@ -183,8 +181,8 @@ export function defaultRunConfig(model: string): RunConfig {
       heightShift: 0.1,
       zoom: 0.1,
     },
-    tta: "none",
   };
+  return withSettingDefaults(skeleton) as unknown as RunConfig;
 }
 
 /**
@@ -205,70 +203,18 @@ export function withDefaults(partial: Partial<RunConfig>, model: string): RunCon
   };
 }
 
-const integerFrom = (min: number) => ({
-  ok: (v: number) => Number.isInteger(v) && v >= min,
-  must: `an integer ≥ ${min}`,
-});
-const fraction = { ok: (v: number) => v >= 0 && v < 1, must: "a number in [0, 1)" };
-
-/** Numeric settings with their bounds, and the `fer train` option that sets each. */
-const NUMBER_RULES: readonly {
-  path: string;
-  option?: string;
-  required?: true;
-  ok: (value: number) => boolean;
-  must: string;
-}[] = [
-  { path: "seed", option: "--seed", required: true, ...integerFrom(0) },
-  { path: "schedule.epochs", option: "--epochs", required: true, ...integerFrom(1) },
-  { path: "schedule.batchSize", option: "--batch-size", required: true, ...integerFrom(1) },
-  { path: "schedule.microBatch", option: "--micro-batch", ...integerFrom(1) },
-  { path: "schedule.checkpointEverySteps", option: "--checkpoint-every", ...integerFrom(1) },
-  { path: "schedule.labelSmoothing", option: "--label-smoothing", ...fraction },
-  { path: "optimizer.lr", option: "--lr", required: true, ok: (v) => v > 0, must: "a number > 0" },
-  { path: "optimizer.momentum", option: "--momentum", ...fraction },
-  {
-    path: "optimizer.weightDecay",
-    option: "--weight-decay",
-    ok: (v) => v >= 0,
-    must: "a number ≥ 0",
-  },
-  { path: "data.limit", option: "--limit", ...integerFrom(1) },
-  { path: "data.sample", ...integerFrom(1) },
-];
-
 /**
  * Throws a UsageError naming the setting (and the option that sets it) when `config` lacks a
  * required setting or holds a number out of range: checked before a run makes its folder.
  */
 export function checkRunConfig(config: RunConfig): void {
-  const at = (path: string): unknown =>
-    path.split(".").reduce<unknown>(
-      (value, key) => (value as Record<string, unknown> | undefined)?.[key],
-      config,
-    );
   for (const path of ["model.name", "data.dataset", "optimizer.name"]) {
-    if (typeof at(path) !== "string") throw new UsageError(`the run config lacks ${path}`);
-  }
-  const precision = at("precision");
-  if (precision !== undefined && !precisionChoices.includes(precision as PrecisionChoice)) {
-    throw new UsageError(
-      `--precision (precision) must be one of ${precisionChoices.join(", ")}, got ${
-        JSON.stringify(precision)
-      }`,
-    );
-  }
-  if (typeof at("data.split.kind") !== "string") {
-    throw new UsageError('the run config lacks data.split (e.g. {"kind": "official"})');
-  }
-  for (const rule of NUMBER_RULES) {
-    const value = at(rule.path);
-    if (value === undefined && !rule.required) continue;
-    if (typeof value !== "number" || !rule.ok(value)) {
-      const name = rule.option ? `${rule.option} (${rule.path})` : rule.path;
-      throw new UsageError(
-        `${name} must be ${rule.must}, got ${JSON.stringify(value) ?? "nothing"}`,
-      );
+    if (typeof valueAt(config, path) !== "string") {
+      throw new UsageError(`the run config lacks ${path}`);
     }
   }
+  if (typeof valueAt(config, "data.split.kind") !== "string") {
+    throw new UsageError('the run config lacks data.split (e.g. {"kind": "official"})');
+  }
+  checkSettings(config);
 }

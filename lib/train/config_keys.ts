@@ -7,7 +7,7 @@
 import type { AugmentConfig } from "../augment/mod.ts";
 import { didYouMean, UsageError } from "../errors.ts";
 import type { DataConfig, RunConfig, ScheduleConfig } from "./config.ts";
-import type { OptimizerConfig } from "./optimizers.ts";
+import { type SettingKeysIn, settingPaths } from "./settings.ts";
 
 /** A value of any shape ("leaf"), an object with these keys, or objects told apart by a tag. */
 type Shape =
@@ -17,6 +17,14 @@ type Shape =
     readonly tag: string;
     readonly variants: Readonly<Record<string, Readonly<Record<string, Shape>>>>;
   };
+
+/**
+ * The shapes of a section's keys: every one that is not a setting, and those settings whose value
+ * has a structure (a setting's plain value is added from the table).
+ */
+type KeysOf<T, Section extends string> =
+  & Record<Exclude<keyof T, SettingKeysIn<Section>>, Shape>
+  & { readonly [K in SettingKeysIn<Section>]?: Shape };
 
 const keys = (...names: string[]): Shape => ({
   keys: Object.fromEntries(names.map((name) => [name, "leaf" as const])),
@@ -43,19 +51,16 @@ const CROP: Shape = {
   },
 };
 
-/** Every key of RunConfig (lib/train/config.ts); model.options are the model's own. */
+/**
+ * Every key of RunConfig (lib/train/config.ts) that is not a setting of the table (settings.ts,
+ * added below); model.options are the model's own.
+ */
 const RUN_CONFIG: Shape = {
   keys: {
     name: "leaf",
-    seed: "leaf",
-    backend: "leaf",
-    precision: "leaf",
     model: { keys: { name: "leaf", options: "leaf" } },
     data: {
       keys: {
-        dataset: "leaf",
-        dataDir: "leaf",
-        classes: "leaf",
         split: {
           tag: "kind",
           variants: {
@@ -65,22 +70,14 @@ const RUN_CONFIG: Shape = {
             "group-k-fold": { k: "leaf", seed: "leaf" },
           },
         },
-        fold: "leaf",
-        limit: "leaf",
         dropDuplicates: "leaf",
         dropNearDuplicates: "leaf",
-        sample: "leaf",
-        vote: "leaf",
         normalization: NORMALIZATION,
-      } satisfies Record<keyof DataConfig, Shape>,
+      } satisfies KeysOf<DataConfig, "data">,
     },
-    optimizer: keys(
-      ...["name", "lr", "momentum", "weightDecay"] satisfies (keyof OptimizerConfig)[],
-    ),
+    optimizer: { keys: {} },
     schedule: {
       keys: {
-        epochs: "leaf",
-        batchSize: "leaf",
         lr: {
           tag: "kind",
           variants: {
@@ -91,13 +88,8 @@ const RUN_CONFIG: Shape = {
           },
         },
         earlyStopping: keys("monitor", "patience", "restoreBest"),
-        checkpointMonitor: "leaf",
         keepLastEpoch: "leaf",
-        labelSmoothing: "leaf",
-        classWeights: "leaf",
-        microBatch: "leaf",
-        checkpointEverySteps: "leaf",
-      } satisfies Record<keyof ScheduleConfig, Shape>,
+      } satisfies KeysOf<ScheduleConfig, "schedule">,
     },
     augment: {
       keys: {
@@ -114,11 +106,24 @@ const RUN_CONFIG: Shape = {
         randomErasing: keys("p", "scale", "ratio", "value"),
       } satisfies Record<keyof AugmentConfig, Shape>,
     },
-    tta: "leaf",
-    initFrom: "leaf",
     averagedFrom: "leaf",
-  } satisfies Record<keyof RunConfig, Shape>,
+  } satisfies KeysOf<RunConfig, "">,
 };
+
+/** `shape` with a leaf at each setting's path (settings.ts) that it does not already describe. */
+function withSettingLeaves(shape: Shape, paths: readonly string[]): Shape {
+  if (shape === "leaf" || !("keys" in shape)) return shape;
+  const keys: Record<string, Shape> = { ...shape.keys };
+  for (const path of paths) {
+    const [key, ...rest] = path.split(".");
+    if (rest.length === 0) keys[key] ??= "leaf";
+    else if (keys[key] !== undefined) keys[key] = withSettingLeaves(keys[key], [rest.join(".")]);
+  }
+  return { keys };
+}
+
+/** Every key a RunConfig may hold: the structure above and every setting of the table. */
+const KNOWN_KEYS = withSettingLeaves(RUN_CONFIG, settingPaths());
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
@@ -162,5 +167,5 @@ function check(value: unknown, shape: Shape, path: string, where: string): void 
  * the valid keys at its place; `where` says where it came from, e.g. "--config my.json".
  */
 export function checkConfigKeys(config: unknown, where: string): void {
-  check(config, RUN_CONFIG, "", where);
+  check(config, KNOWN_KEYS, "", where);
 }

@@ -84,6 +84,15 @@ export {
   type TrainRunOptions,
 } from "./run.ts";
 export { historyCsv, parseHistoryCsv, RunFolder } from "./run_folder.ts";
+export {
+  experimentSettingArgs,
+  type ExperimentSettings,
+  experimentSettingsOver,
+  type Setting,
+  SETTINGS,
+  settingsFromOptions,
+  withSettingDefaults,
+} from "./settings.ts";
 export { automaticMicroBatch, type StepOptions, syntheticBatch, trainingStep } from "./step.ts";
 export {
   type Batcher,

@@ -4,12 +4,13 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { unknownChoice } from "../errors.ts";
+import type { SettingsIn } from "./settings.ts";
 
 export const OPTIMIZER_NAMES = ["adam", "sgd", "nesterov", "rmsprop"] as const;
 export type OptimizerName = typeof OPTIMIZER_NAMES[number];
 
 /** An optimizer as written in a run's config.json. */
-export interface OptimizerConfig {
+export interface OptimizerConfig extends SettingsIn<"optimizer"> {
   readonly name: OptimizerName;
   readonly lr: number;
   /** SGD / Nesterov momentum, RMSprop momentum. Defaults: 0.9 for nesterov, 0 otherwise. */
