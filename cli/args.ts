@@ -40,6 +40,16 @@ export type ParsedOptions<O extends OptionSpecs> = {
 export interface Invocation<O extends OptionSpecs> {
   readonly options: ParsedOptions<O>;
   readonly positionals: string[];
+  /**
+   * The command line as typed (`deno task fer train liu-cnn5 --epochs 1`): what a run folder
+   * records, passed down to the library (which never reads the process's arguments).
+   */
+  readonly commandLine: string;
+}
+
+/** The command line of `fer` with these words, as run folders record it. */
+export function commandLineOf(words: readonly string[]): string {
+  return `deno task ${words.join(" ")}`.trim();
 }
 
 export interface Command<O extends OptionSpecs = OptionSpecs> {
@@ -224,7 +234,12 @@ export function parseCommandLine<O extends OptionSpecs>(
       );
     }
   }
-  return { options: options as ParsedOptions<O>, positionals, help };
+  return {
+    options: options as ParsedOptions<O>,
+    positionals,
+    help,
+    commandLine: commandLineOf([...path, command.name, ...argv]),
+  };
 }
 
 /**

@@ -3,10 +3,11 @@
  * turns user-facing errors into a message and an exit status.
  */
 import "../lib/backend/tfjs_mode.ts";
-import { type CommandGroup, dispatch } from "./args.ts";
+import { type CommandGroup, commandLineOf, dispatch } from "./args.ts";
 import { FerError, UsageError } from "../lib/errors.ts";
 import { commands } from "./commands/index.ts";
 import { Interrupted } from "../lib/train/interrupt.ts";
+import { describeProcess } from "../lib/train/run_lock.ts";
 
 export const fer: CommandGroup = {
   name: "fer",
@@ -25,6 +26,7 @@ const FILE_SYSTEM_ERRORS = [
 
 /** Runs the CLI with `argv` and returns the exit status instead of exiting (tests call this). */
 export async function main(argv: string[]): Promise<number> {
+  describeProcess(commandLineOf([fer.name, ...argv]));
   try {
     return await dispatch(fer, argv);
   } catch (error) {

@@ -53,6 +53,8 @@ export interface ExperimentOptions extends ExperimentSettings {
   readonly only?: string;
   readonly progress: ProgressMode;
   readonly print?: (line: string) => void;
+  /** The command line each run records (TrainRunOptions.command); the CLI passes its own. */
+  readonly command?: string;
 }
 
 /** Brackets a link target in a rendered section until it is made relative to its Markdown file. */
@@ -242,6 +244,7 @@ async function trainOrResume(
       checkpointEverySteps: options.checkpointEverySteps,
       progress: options.progress,
       print,
+      command: options.command,
     });
   } catch (error) {
     const reason = divergence(error);

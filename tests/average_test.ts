@@ -15,8 +15,8 @@ import {
   directSources,
   type Provenance,
   stepsBehind,
-  trainRun,
-} from "../lib/train/run.ts";
+} from "../lib/models/card.ts";
+import { trainRun } from "../lib/train/run.ts";
 import { makeFixtureRun, writeFixtureDataset } from "./report_fixture.ts";
 import { withTempDir } from "./helpers.ts";
 
@@ -77,7 +77,9 @@ Deno.test("an average of runs is their mean weights, scored, reproducible and ex
       cards.map((card, seed) => makeFixtureRun(join(dir, `run${seed}`), dataset, { seed, card })),
     );
     const out = join(dir, "average");
-    const result = await averageRuns(runs.map((r) => r.dir), { out, ...quiet });
+    // The command line is the caller's to give (the CLI passes its own).
+    const command = `deno task fer average ${runs.map((r) => r.dir).join(" ")} --out ${out}`;
+    const result = await averageRuns(runs.map((r) => r.dir), { out, command, ...quiet });
 
     const [a, b, averaged] = await Promise.all(
       [...runs.map((r) => r.dir), out].map((run) => loadModel(join(run, "model"))),
@@ -93,7 +95,9 @@ Deno.test("an average of runs is their mean weights, scored, reproducible and ex
       runs[0].dir,
       runs[1].dir,
     ]);
-    const nested = card.averagedFrom as { initialisedFrom: { averagedFrom: unknown[] } }[];
+    const nested = card.averagedFrom as unknown as {
+      initialisedFrom: { averagedFrom: unknown[] };
+    }[];
     assert.deepEqual(
       nested[1].initialisedFrom.averagedFrom[0],
       { run: "runs/a", command: trainA },

@@ -14,7 +14,7 @@ import { Random, routeMathRandom } from "../lib/random.ts";
 import type { RunConfig } from "../lib/train/config.ts";
 import { ImageBatcher, predictProbabilities, prepareData } from "../lib/train/pipeline.ts";
 import { historyCsv } from "../lib/train/run_folder.ts";
-import { predictionsCsv } from "../lib/train/run.ts";
+import { predictionsCsv } from "../lib/train/eval_run.ts";
 import type { LabeledImages } from "../lib/data/mod.ts";
 
 /** The three classes of the fixture runs, a subset of FER2013's seven. */

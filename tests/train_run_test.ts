@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { main } from "../cli/main.ts";
 import { FER2013_CLASSES } from "../lib/data/mod.ts";
 import { parseHistoryCsv } from "../lib/train/run_folder.ts";
-import { readRunResult } from "../lib/train/run.ts";
+import { readRunResult } from "../lib/train/run_result.ts";
 import { withTempDir, writeTinyFer2013 } from "./helpers.ts";
 
 /** A tiny FER2013-style CSV: 7 classes, the three Usage parts (140 / 35 / 35). */

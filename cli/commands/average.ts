@@ -25,12 +25,13 @@ export const averageCommand = defineCommand({
     "Example:\n" +
     "  fer average runs/cycle1 runs/cycle2 runs/cycle3 --out runs/swa\n" +
     "  fer average runs/cycle* --greedy --out runs/soup",
-  async run({ options, positionals }) {
+  async run({ options, positionals, commandLine }) {
     await averageRuns(positionals, {
       out: options.out,
       dataDir: options["data-dir"],
       backend: options.backend,
       greedy: options.greedy,
+      command: commandLine,
     });
   },
 });

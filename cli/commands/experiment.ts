@@ -80,7 +80,7 @@ export const experimentCommand = defineCommand({
       description: "With --slurm: print the sbatch commands and batch scripts, submit nothing",
     },
   },
-  async run({ options, positionals }) {
+  async run({ options, positionals, commandLine }) {
     if (options.list) {
       const entries = EXPERIMENTS.map((e) => ({
         name: e.name,
@@ -127,6 +127,7 @@ export const experimentCommand = defineCommand({
       reportOnly: options["report-only"],
       only: options.only,
       progress: defaultProgressMode(options.quiet),
+      command: commandLine,
     };
     if (options.slurm) {
       await submitToSlurm(experiment, experimentOptions, {

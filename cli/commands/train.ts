@@ -2,11 +2,11 @@
 import { defineCommand, type ParsedOptions } from "../args.ts";
 import { FerError, UsageError } from "../../lib/errors.ts";
 import { getModelSpec } from "../../lib/models/mod.ts";
-import { defaultRunConfig, type RunConfig, withDefaults } from "../../lib/train/config.ts";
+import { type RunConfig, withDefaults } from "../../lib/train/config.ts";
 import { checkConfigKeys } from "../../lib/train/config_keys.ts";
 import { settingsFromOptions, trainSettingOptions } from "../../lib/train/settings.ts";
 import { defaultProgressMode } from "../../lib/train/progress.ts";
-import { deadlineAfter, trainRun } from "../../lib/train/run.ts";
+import { deadlineAfter, resumeRun, trainRun } from "../../lib/train/run.ts";
 import { writeReport } from "../../lib/report/mod.ts";
 import { TIME_LIMIT_OPTION } from "../options.ts";
 
@@ -72,7 +72,7 @@ export const trainCommand = defineCommand({
     "  fer train chen-ckplus --data ckplus48 --split 0.8,0.2 --optimizer rmsprop --batch-size 8",
     "  fer train --resume runs/resnet18-fer2013-20261124-203000",
   ].join("\n"),
-  async run({ options: o, positionals }) {
+  async run({ options: o, positionals, commandLine }) {
     const progress = defaultProgressMode(o.quiet);
     if (o.resume) {
       if (positionals.length > 0) {
@@ -84,12 +84,12 @@ export const trainCommand = defineCommand({
             "give no --precision",
         );
       }
-      const result = await trainRun(defaultRunConfig(""), {
-        resume: o.resume,
+      const result = await resumeRun(o.resume, {
         backend: o.backend,
         deadline: deadlineAfter(o["time-limit"]),
         checkpointEverySteps: o["checkpoint-every"],
         progress,
+        command: commandLine,
       });
       if (!o["no-report"] && !result.alreadyFinished) await report(result.dir);
       return 0;
@@ -103,7 +103,7 @@ export const trainCommand = defineCommand({
     const config = configFromOptions(withDefaults(base ?? {}, model), o);
     const result = await trainRun(
       { ...config, model: { ...config.model, name: model } },
-      { exactDir: o.out, deadline: deadlineAfter(o["time-limit"]), progress },
+      { exactDir: o.out, deadline: deadlineAfter(o["time-limit"]), progress, command: commandLine },
     );
     if (!o["no-report"]) await report(result.dir);
     return 0;

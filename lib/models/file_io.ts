@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs";
 import { dirname, join } from "node:path";
 import { DataError } from "../errors.ts";
 import { makeFerModel } from "./fer_model.ts";
+import type { ModelCard } from "./card.ts";
 import type { FerModel, ModelConfig } from "./types.ts";
 
 const WEIGHTS_FILE = "weights.bin";
@@ -218,7 +219,7 @@ interface FerMetadata {
   readonly config: ModelConfig;
   /** The layer whose output is the embedding, to rebuild `features` after loading. */
   readonly featuresLayer: string;
-  readonly card: Record<string, unknown>;
+  readonly card: ModelCard;
 }
 
 /** model.json as far as its card goes. */
@@ -228,13 +229,13 @@ type ModelJsonWithCard = { userDefinedMetadata?: { fer?: Partial<FerMetadata> } 
  * The card saveModel stored with the model at `path` (its folder or model.json), read from
  * model.json alone: no backend, no weights. Empty when the model has none.
  */
-export async function readModelCard(path: string): Promise<Record<string, unknown>> {
+export async function readModelCard(path: string): Promise<ModelCard> {
   const json = await readJsonFile(modelJsonPath(path)) as ModelJsonWithCard;
   return json.userDefinedMetadata?.fer?.card ?? {};
 }
 
 /** Replaces the card stored in the model.json at `path` (its folder or model.json). */
-export async function replaceModelCard(path: string, card: Record<string, unknown>): Promise<void> {
+export async function replaceModelCard(path: string, card: ModelCard): Promise<void> {
   const jsonPath = modelJsonPath(path);
   const json = await readJsonFile(jsonPath) as ModelJsonWithCard;
   const fer = json.userDefinedMetadata?.fer;
@@ -245,17 +246,17 @@ export async function replaceModelCard(path: string, card: Record<string, unknow
 
 /** A model read back by loadModel, with the card it was saved with. */
 export interface LoadedModel extends FerModel {
-  readonly card: Record<string, unknown>;
+  readonly card: ModelCard;
 }
 
 /**
  * Saves `fer` to `dir` (model.json + weights.bin) with its registry name, config and `card`
- * (anything JSON: dataset, metrics, training options). Returns the model.json path.
+ * (lib/models/card.ts: what the weights are and how they came to be). Returns the model.json path.
  */
 export async function saveModel(
   fer: FerModel,
   dir: string,
-  card: Record<string, unknown> = {},
+  card: ModelCard = {},
 ): Promise<string> {
   const embedding = fer.features.outputs[0];
   const metadata: FerMetadata = {

@@ -28,6 +28,15 @@ export {
 export { formatCount, formatMacs, modelSummary } from "./summary.ts";
 export { imagenetNormalization, scaleNormalization } from "./normalization.ts";
 export {
+  type CardScore,
+  compactProvenance,
+  directSources,
+  type ModelCard,
+  type Provenance,
+  provenanceOf,
+  stepsBehind,
+} from "./card.ts";
+export {
   fileSystemHandler,
   type LoadedModel,
   loadModel,

@@ -19,7 +19,7 @@ import {
   savedModelLayout,
   savedModelTta,
 } from "../train/pipeline.ts";
-import { modelFolder } from "../train/run.ts";
+import { modelFolder } from "../train/run_folder.ts";
 import { RunFolder } from "../train/run_folder.ts";
 import { findUpwards, searchRoots } from "./locate.ts";
 import type { RgbaImage } from "./types.ts";

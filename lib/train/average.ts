@@ -11,29 +11,24 @@
  * either; the validation accuracies printed side by side say which case it is.
  */
 import * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../backend/init.ts";
 import { FerError, UsageError } from "../errors.ts";
 import {
+  compactProvenance,
   type LoadedModel,
   loadModel,
-  recomputeBatchNormStatistics,
-  saveModel,
-} from "../models/mod.ts";
-import { type BackendChoice, dataRecipe, type RunConfig, valueChanges } from "./config.ts";
-import { ImageBatcher, prepareData, savedModelLayout } from "./pipeline.ts";
-import {
-  compactProvenance,
-  evaluateRunSplits,
-  evaluateSplit,
-  modelCardBasics,
   type Provenance,
   provenanceOf,
-  readRunResult,
-  type RunResult,
+  recomputeBatchNormStatistics,
+  saveModel,
   stepsBehind,
-} from "./run.ts";
+} from "../models/mod.ts";
+import { type BackendChoice, dataRecipe, type RunConfig, valueChanges } from "./config.ts";
+import { evaluateRunSplits, evaluateSplit } from "./eval_run.ts";
+import { modelCardBasics } from "./model_card.ts";
+import { ImageBatcher, savedModelLayout } from "./pipeline.ts";
+import { readRunResult, type RunResult } from "./run_result.ts";
 import { RunFolder } from "./run_folder.ts";
-import { commandLine, lockRunFolder } from "./run_lock.ts";
+import { makeRunFolder, recordRun, RunLog, startRun } from "./run_setup.ts";
 import { Random, routeMathRandom } from "../random.ts";
 
 export interface AverageOptions {
@@ -50,6 +45,11 @@ export interface AverageOptions {
    * validation accuracy first, each kept only if the mean's validation accuracy does not drop.
    */
   readonly greedy?: boolean;
+  /**
+   * The command line that made the average, recorded in commands.txt and its card (the CLI passes
+   * what it was given). Default: what names this process (run_lock.ts).
+   */
+  readonly command?: string;
 }
 
 /** The parts of a run's config that must agree for its weights to be averaged with another's. */
@@ -185,19 +185,13 @@ export async function averageRuns(
 
   if (options.out) await RunFolder.checkFreeForRun(options.out);
 
-  const lines: string[] = [];
-  const log = (line: string) => {
-    print(line);
-    lines.push(line);
-  };
-  const backend = await initBackend(config.backend);
-  log(`Backend: ${backend.description}`);
-  const data = await prepareData(config.data, config.seed);
-  for (const line of data.description) log(line);
+  const runLog = new RunLog(print);
+  const log = runLog.line;
+  const { backend, data } = await startRun(config, runLog);
   const { train, val, test } = data.splits;
 
   const loaded: LoadedModel[] = [];
-  let release: (() => void) | undefined;
+  const releases: (() => void)[] = [];
   try {
     for (const folder of folders) loaded.push(await loadModel(folder.modelDir));
     // The mean is written into a model of its own: the ingredients stay intact for the next mean.
@@ -247,28 +241,15 @@ export async function averageRuns(
     if (images > 0) log(`BatchNorm statistics recomputed on ${images} training images`);
     const chosen = members.map((i) => runs[i]);
 
-    let folder: RunFolder;
-    if (options.out) {
-      await Deno.mkdir(options.out, { recursive: true });
-      release = await lockRunFolder(options.out);
-      // Checked again under the lock: another process may have started a run there meanwhile.
-      await RunFolder.checkFreeForRun(options.out);
-      folder = new RunFolder(options.out);
-    } else {
-      folder = await RunFolder.create("runs", `${config.model.name}-average`, config.data.dataset);
-      release = await lockRunFolder(folder.dir);
-    }
+    const folder = await makeRunFolder({
+      exactDir: options.out,
+      root: "runs",
+      model: `${config.model.name}-average`,
+      dataset: config.data.dataset,
+    }, (release) => releases.push(release));
     const averagedConfig: RunConfig = { ...config, averagedFrom: chosen };
-    await folder.writeJson(folder.configPath, averagedConfig);
-    await folder.writeJson(folder.dataPath, data.counts);
     await folder.writeHistory([]);
-    for (const line of lines) folder.appendLog(line);
-    const folderLog = (line: string) => {
-      print(line);
-      folder.appendLog(line);
-    };
-    folderLog(`Run folder: ${folder.dir}`);
-    folder.appendCommand(commandLine());
+    await recordRun(folder, runLog, { config: averagedConfig, data, command: options.command });
 
     const scores = await evaluateRunSplits(
       target.model,
@@ -276,7 +257,7 @@ export async function averageRuns(
       layout,
       averagedConfig,
       folder,
-      folderLog,
+      log,
     );
     const provenance = (i: number) => provenanceOf(runs[i], loaded[i].card);
     const averagedFrom = members.map(provenance);
@@ -318,6 +299,6 @@ export async function averageRuns(
     };
   } finally {
     loaded.forEach((model) => model.dispose());
-    release?.();
+    releases.forEach((release) => release());
   }
 }

@@ -1,16 +1,25 @@
 /**
- * Evaluating a trained model, from a run folder or a bare model folder, on any split of any
- * dataset, with or without test-time augmentation. Every result names its dataset, split and TTA.
+ * Evaluation: a trained model, from a run folder or a bare model folder, on any split of any
+ * dataset, with or without test-time augmentation (`evaluateModel`, `fer eval`), and the scores a
+ * run writes when it ends (`evaluateRunSplits`: metrics-val.json, metrics.json, predictions.csv).
+ * Every result names its dataset, split and TTA.
  */
+import type * as tf from "@tensorflow/tfjs";
 import { FerError, UsageError } from "../errors.ts";
-import { classificationReport, type EvaluationMetrics } from "../metrics/mod.ts";
+import { classificationReport, type EvaluationMetrics, evaluationMetrics } from "../metrics/mod.ts";
 import { loadModel } from "../models/mod.ts";
 import { describeProtocol, type LabeledImages } from "../data/mod.ts";
 import { initBackend } from "../backend/init.ts";
 import type { BackendChoice, DataConfig, PrecisionChoice, RunConfig, TtaChoice } from "./config.ts";
-import { checkTtaFits, prepareData, savedModelLayout } from "./pipeline.ts";
-import { evaluateSplit, modelFolder } from "./run.ts";
-import { RunFolder } from "./run_folder.ts";
+import {
+  checkTtaFits,
+  ImageBatcher,
+  type InputLayout,
+  predictProbabilities,
+  prepareData,
+  savedModelLayout,
+} from "./pipeline.ts";
+import { modelFolder, RunFolder } from "./run_folder.ts";
 import { lockRunFolder } from "./run_lock.ts";
 
 /** Split names: the generic ones, and FER2013's Usage names for the official split. */
@@ -176,4 +185,116 @@ async function evaluateLoaded(
   } finally {
     loaded.dispose();
   }
+}
+
+/** Evaluates `model` on `split` and writes metrics(-<tta>).json and predictions.csv. */
+export async function evaluateSplit(
+  model: tf.LayersModel,
+  images: LabeledImages,
+  layout: InputLayout,
+  options: {
+    readonly datasetName: string;
+    readonly splitName: string;
+    readonly tta: TtaChoice;
+    readonly batchSize: number;
+    readonly folder?: RunFolder;
+    readonly fileKey?: string;
+  },
+): Promise<{ metrics: EvaluationMetrics; probabilities: Float32Array }> {
+  const batcher = new ImageBatcher(images, layout);
+  const probabilities = await predictProbabilities(
+    model,
+    batcher,
+    options.batchSize,
+    options.tta,
+  );
+  const metrics = evaluationMetrics({
+    dataset: options.datasetName,
+    split: options.splitName,
+    tta: options.tta,
+    classes: images.classNames,
+    yTrue: images.labels,
+    probabilities,
+  });
+  if (options.folder) {
+    const key = options.fileKey ?? "test";
+    const suffix = options.tta === "none" ? "" : `-${options.tta}`;
+    await options.folder.writeJson(options.folder.metricsPath(key + suffix), metrics);
+    if (options.tta === "none" && key === "test") {
+      await Deno.writeTextFile(
+        `${options.folder.dir}/predictions.csv`,
+        predictionsCsv(images, probabilities),
+      );
+    }
+  }
+  return { metrics, probabilities };
+}
+
+/** index,origin,label,predicted,p_<class>... for every image of a split. */
+export function predictionsCsv(images: LabeledImages, probabilities: Float32Array): string {
+  const k = images.classNames.length;
+  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+  const lines = [
+    ["index", "origin", "label", "predicted", ...images.classNames.map((c) => `p_${c}`)].join(","),
+  ];
+  for (let i = 0; i < images.count; i++) {
+    const row = probabilities.subarray(i * k, (i + 1) * k);
+    let best = 0;
+    for (let c = 1; c < k; c++) if (row[c] > row[best]) best = c;
+    lines.push([
+      i,
+      quote(images.origins?.[i] ?? ""),
+      images.classNames[images.labels[i]],
+      images.classNames[best],
+      ...Array.from(row, (p) => p.toFixed(6)),
+    ].join(","));
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** The scores of a model, split by split, as a card shows them. */
+export interface ModelScores {
+  /** Validation split, no TTA. */
+  readonly valMetrics: EvaluationMetrics;
+  /** Test split, no TTA (absent when the protocol has no test split, e.g. k-fold). */
+  readonly metrics?: EvaluationMetrics;
+  readonly ttaMetrics?: EvaluationMetrics;
+}
+
+/**
+ * Scores `model` on the validation split and, when there is one, the test split without and with
+ * the run's TTA, writing each to the run folder (metrics-val.json, metrics.json, ...).
+ */
+export async function evaluateRunSplits(
+  model: tf.LayersModel,
+  splits: { val: LabeledImages; test?: LabeledImages },
+  layout: InputLayout,
+  config: RunConfig,
+  folder: RunFolder,
+  log: (line: string) => void,
+): Promise<ModelScores> {
+  const evaluate = async (images: LabeledImages, splitName: string, key: string, tta: TtaChoice) =>
+    (await evaluateSplit(model, images, layout, {
+      datasetName: config.data.dataset,
+      splitName,
+      tta,
+      batchSize: config.schedule.batchSize,
+      folder,
+      fileKey: key,
+    })).metrics;
+  const valMetrics = await evaluate(splits.val, "validation", "val", "none");
+  log(
+    `Validation (${splits.val.count} images, no TTA): accuracy ${valMetrics.accuracy.toFixed(4)}`,
+  );
+  const { test } = splits;
+  if (!test) return { valMetrics };
+  const metrics = await evaluate(test, "test", "test", "none");
+  log(
+    `Test (${test.count} images, no TTA): accuracy ${metrics.accuracy.toFixed(4)}, ` +
+      `macro F1 ${metrics.macro.f1.toFixed(4)}`,
+  );
+  if (config.tta === "none") return { valMetrics, metrics };
+  const ttaMetrics = await evaluate(test, "test", "test", config.tta);
+  log(`Test (${config.tta} TTA): accuracy ${ttaMetrics.accuracy.toFixed(4)}`);
+  return { valMetrics, metrics, ttaMetrics };
 }

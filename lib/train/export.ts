@@ -8,17 +8,20 @@ import { existsSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { FerError } from "../errors.ts";
 import type { EvaluationMetrics } from "../metrics/mod.ts";
-import { modelJsonPath, readModelCard, replaceModelCard, saveFloat16Copy } from "../models/mod.ts";
-import type { RunConfig, TtaChoice } from "./config.ts";
-import { evaluateModel, evaluationPath } from "./eval_run.ts";
-import { checkTtaFits } from "./pipeline.ts";
 import {
   compactProvenance,
   directSources,
-  type Provenance,
-  readRunResult,
+  type ModelCard,
+  modelJsonPath,
+  readModelCard,
+  replaceModelCard,
+  saveFloat16Copy,
   stepsBehind,
-} from "./run.ts";
+} from "../models/mod.ts";
+import type { RunConfig, TtaChoice } from "./config.ts";
+import { evaluateModel, evaluationPath } from "./eval_run.ts";
+import { checkTtaFits } from "./pipeline.ts";
+import { readRunResult } from "./run_result.ts";
 import { RunFolder } from "./run_folder.ts";
 import { withRunLock } from "./run_lock.ts";
 
@@ -80,7 +83,7 @@ async function readTestEvaluation(
 }
 
 /** The commands that made a model's starting weights or its ingredients, oldest first, each once. */
-function sourceCommands(card: Record<string, unknown>): string[] {
+function sourceCommands(card: ModelCard): string[] {
   const commands = stepsBehind(directSources(card)).flatMap((step) => [
     ...(step.command ? [step.command] : []),
     ...(step.resumedWith ?? []),
@@ -119,9 +122,7 @@ async function exportLocked(
     throw new FerError(`${outDir} already holds a model: pass --force to replace it`);
   }
   // Cards of runs made before cards were compact carry every step behind them in full.
-  const embedded = compactProvenance(
-    await readModelCard(folder.modelDir) as Partial<Provenance>,
-  ) as Record<string, unknown>;
+  const embedded = compactProvenance(await readModelCard(folder.modelDir));
   const config = await folder.readJson<RunConfig>(folder.configPath);
   const official = config.data.split.kind === "official";
   const testSplit = official ? "PrivateTest" : "test";

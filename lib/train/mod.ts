@@ -1,6 +1,17 @@
 /**
  * Training: run configs, the training loop (Keras-style `fit` with callbacks), checkpoints that
  * survive a crash, run folders, and evaluation of trained models.
+ *
+ * Where a change goes:
+ * - a training setting (an option of `fer train` and a key of config.json): an entry in
+ *   settings.ts, and the code that uses the setting; nothing else;
+ * - what a run does from start to end: run.ts (trainRun, resumeRun); what every command that
+ *   makes a run folder does first: run_setup.ts; what a run's result is and how it is read back:
+ *   run_result.ts;
+ * - what a saved model's card says: model_card.ts (its type and provenance: lib/models/card.ts);
+ * - how a model is scored and what the scores files hold: eval_run.ts;
+ * - the run folder's files: run_folder.ts; its lock: run_lock.ts.
+ * The library never reads the process's arguments: the CLI passes the command line down.
  * @module
  */
 export {
@@ -49,7 +60,11 @@ export {
 export {
   evaluateModel,
   type EvaluateOptions,
+  evaluateRunSplits,
+  evaluateSplit,
   type EvaluationResult,
+  type ModelScores,
+  predictionsCsv,
   SPLIT_NAMES,
   type SplitName,
 } from "./eval_run.ts";
@@ -73,17 +88,9 @@ export {
   type SplitSizes,
 } from "./pipeline.ts";
 export { defaultProgressMode, EpochProgress, type ProgressMode } from "./progress.ts";
-export {
-  deadlineAfter,
-  evaluateSplit,
-  modelFolder,
-  predictionsCsv,
-  readRunResult,
-  type RunResult,
-  trainRun,
-  type TrainRunOptions,
-} from "./run.ts";
-export { historyCsv, parseHistoryCsv, RunFolder } from "./run_folder.ts";
+export { deadlineAfter, resumeRun, trainRun, type TrainRunOptions } from "./run.ts";
+export { readRunResult, type RunResult } from "./run_result.ts";
+export { historyCsv, modelFolder, parseHistoryCsv, RunFolder } from "./run_folder.ts";
 export {
   experimentSettingArgs,
   type ExperimentSettings,

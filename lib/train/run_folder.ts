@@ -19,6 +19,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { FerError } from "../errors.ts";
+import { modelJsonPath } from "../models/mod.ts";
 import type { EpochLogs } from "./callbacks.ts";
 import type { RunConfig } from "./config.ts";
 import { writeFileAtomic } from "./checkpoint.ts";
@@ -212,4 +213,21 @@ export class RunFolder {
       return [];
     }
   }
+}
+
+/** A run folder's model/ (or a model folder or model.json given directly). */
+export function modelFolder(path: string): string {
+  if (existsSync(modelJsonPath(path))) return path;
+  const inRun = `${path}/model`;
+  if (existsSync(modelJsonPath(inRun))) return inRun;
+  if (existsSync(`${path}/config.json`)) {
+    throw new FerError(
+      `${path} is a run that has not finished (no model/ yet): 'fer train --resume ${path}' ` +
+        "continues it",
+    );
+  }
+  throw new FerError(
+    `${path} is neither a model folder nor a run folder: neither ${modelJsonPath(path)} nor ` +
+      `${modelJsonPath(inRun)} exists`,
+  );
 }

@@ -25,9 +25,20 @@ export interface LockHolder {
 
 export const LOCK_FILE = ".lock";
 
-/** The command line this process was started with, as run folders record it. */
+/**
+ * What this process is, as a lock names its holder: the command line the CLI was given
+ * (`describeProcess`), else the program that imports the library.
+ */
+let processCommand = `deno run ${Deno.mainModule}`;
+
+/** Names this process by its command line (the CLI calls it with what it was given). */
+export function describeProcess(command: string): void {
+  processCommand = command;
+}
+
+/** This process's command line (see describeProcess): the default of a run's `command`. */
 export function commandLine(): string {
-  return `deno task fer ${Deno.args.join(" ")}`.trim();
+  return processCommand;
 }
 
 /** The start time of `pid` from /proc, or null when there is no such process (or no /proc). */
