@@ -528,7 +528,9 @@ export function settingsFromOptions(base: RunConfig, options: SettingValues): Ru
   let config = base;
   for (const [name, setting] of entries) {
     const value = options[name];
-    if (value === undefined || setting.configOnly) continue;
+    // A flag absent from the command line reads false: it turns a setting on, never off.
+    const given = value !== undefined && !(setting.type === "boolean" && value === false);
+    if (!given || setting.configOnly) continue;
     const apply = setting.apply as
       | ((config: RunConfig, value: unknown, options: SettingValues) => RunConfig)
       | undefined;
