@@ -201,6 +201,12 @@ export const SETTINGS = {
     bound: integerFrom(1),
     help: "Use at most N images per split (quick runs; default: all)",
   },
+  "drop-duplicates": {
+    path: "data.dropDuplicates",
+    type: "boolean",
+    help: "Drop exact duplicate images before splitting, keeping one of each (also removes " +
+      "train/test leakage; default: keep them, as the papers do)",
+  },
   sample: {
     path: "data.sample",
     type: "integer",
