@@ -15,7 +15,7 @@ export function backendOption(help = "Compute backend (default auto)") {
 
 /** `--data-dir`; `help` says where a command looks without it. */
 export function dataDirOption(help?: string) {
-  return { ...settingOption("data-dir", help), placeholder: "DIR" } as const;
+  return settingOption("data-dir", help);
 }
 
 /**

@@ -14,7 +14,7 @@ export const evalCommand = defineCommand({
   maxPositionals: 1,
   options: {
     data: { type: "string", description: "Dataset name or path (default: the run's dataset)" },
-    "data-dir": dataDirOption("Data folder (default $FER_DATA_DIR)"),
+    "data-dir": dataDirOption(),
     split: {
       type: "string",
       choices: SPLIT_NAMES,
