@@ -13,6 +13,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FerError, UsageError } from "../lib/errors.ts";
+import { experimentSettingArgs } from "../lib/train/mod.ts";
 import { checkSameRecipe, DEFAULT_ROOT, experimentDir, resolvedConfig } from "./runner.ts";
 import type { ExperimentOptions } from "./runner.ts";
 import { experimentStatus, LOG_MARK, runLogPath, SLURM_FOLDER } from "./status.ts";
@@ -96,8 +97,7 @@ function experimentCommand(slurm: SlurmOptions, options: ExperimentOptions): str
     slurm.experimentArg,
     "--budget",
     options.budget,
-    ...(options.backend ? ["--backend", options.backend] : []),
-    ...(options.data ? ["--data", options.data] : []),
+    ...experimentSettingArgs(options),
     ...(options.dataDir ? ["--data-dir", options.dataDir] : []),
     "--out",
     options.root ?? DEFAULT_ROOT,

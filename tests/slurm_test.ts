@@ -102,12 +102,16 @@ Deno.test("a run that initialises from another goes into a second array that wai
     progress: "quiet",
     timeLimitMinutes: 90,
     checkpointEverySteps: 200,
+    backend: "onednn",
+    precision: "bf16",
     print: (line) => lines.push(line),
   }, { experimentArg: "mobile-fer3", dryRun: true });
   const keys = mobileFer3.runs("paper").map((run) => run.key);
   const finetune = keys.indexOf("finetune-mobilenetv2");
   const pretrain = keys.indexOf("pretrain-mobilenetv2-fer7");
   const text = lines.join("\n");
+  // The settings that change what runs reach every task.
+  assert.match(text, /experiment mobile-fer3 --budget paper --backend onednn --precision bf16 /);
   assert.match(
     text,
     new RegExp(
