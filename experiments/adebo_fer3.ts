@@ -12,12 +12,12 @@ import {
   earlyStopped,
   fixed,
   limited,
-  markdownTable,
   nesterov,
   RUN_REPORTS_ARE_LOCAL,
   runConfig,
   sgd,
 } from "./parts.ts";
+import { markdownTable } from "../lib/report/mod.ts";
 import type { Budget, Experiment, ExperimentRun, RunOutcome } from "./types.ts";
 
 const QUICK = { limit: 400, epochs: 3 };
@@ -139,7 +139,7 @@ function dataTable(outcomes: readonly RunOutcome[], budget: Budget): string[] {
     "split. The paper's splits add up to fewer images than its de-duplication leaves: the paper " +
     "budget samples its total before splitting, the quick budget splits all of them.",
     "",
-    markdownTable(["step", "ours", "paper"], rows),
+    markdownTable({ columns: ["step", "ours", "paper"], rows: rows, numeric: false }),
     "",
   ];
 }
@@ -170,8 +170,8 @@ function table1(outcomes: readonly RunOutcome[], budget: Budget): string {
         : []),
     ];
   });
-  return markdownTable(
-    [
+  return markdownTable({
+    columns: [
       "run",
       "pretrained: paper",
       "ours",
@@ -181,8 +181,9 @@ function table1(outcomes: readonly RunOutcome[], budget: Budget): string {
       "paper",
       ...(budget === "paper" ? ["ours − paper"] : []),
     ],
-    rows,
-  );
+    rows: rows,
+    numeric: false,
+  });
 }
 
 /** Table II's columns, ours (from the test metrics) and the paper's, one row each per run. */
@@ -208,8 +209,8 @@ function table2(outcomes: readonly RunOutcome[]): string {
       [run.key, "paper", ...(paper ?? ours.map(() => undefined)).map((v) => fixed(v, 2))],
     ];
   });
-  return markdownTable(
-    [
+  return markdownTable({
+    columns: [
       "run",
       "source",
       "F1 happy",
@@ -223,8 +224,9 @@ function table2(outcomes: readonly RunOutcome[]): string {
       "macro F1",
       "macro AUC",
     ],
-    rows,
-  );
+    rows: rows,
+    numeric: false,
+  });
 }
 
 /** Test accuracy (micro F1) against Table II's, in standard errors: the paper budget only. */

@@ -6,14 +6,18 @@
  */
 import type { AugmentConfig } from "../lib/augment/mod.ts";
 import { evaluationRocCurves } from "../lib/metrics/mod.ts";
-import { confusionMatrixFigure, readRunArtifacts, rocCurvesFigure } from "../lib/report/mod.ts";
+import {
+  confusionMatrixFigure,
+  markdownTable,
+  readRunArtifacts,
+  rocCurvesFigure,
+} from "../lib/report/mod.ts";
 import {
   accuracyGap,
   ckplus48,
   earlyStopped,
   fixed,
   fixedEpochs,
-  markdownTable,
   rmsprop,
   runConfig,
 } from "./parts.ts";
@@ -130,11 +134,15 @@ export const chenCkplus: Experiment = {
     const subject = meanAccuracy(outcomes, "subject-fold");
     const cv = (x: typeof image) => x ? `${fixed(x.mean)} ± ${fixed(x.sd)} (${x.n} folds)` : "–";
     return [
-      markdownTable(["protocol", "ours", "paper"], [
-        ["20 % hold-out test accuracy (no TTA)", fixed(holdout?.accuracy), fixed(PAPER_ACCURACY)],
-        ["5-fold CV, folds by image", cv(image), "–"],
-        ["5-fold CV, folds by subject", cv(subject), "–"],
-      ]),
+      markdownTable({
+        columns: ["protocol", "ours", "paper"],
+        rows: [
+          ["20 % hold-out test accuracy (no TTA)", fixed(holdout?.accuracy), fixed(PAPER_ACCURACY)],
+          ["5-fold CV, folds by image", cv(image), "–"],
+          ["5-fold CV, folds by subject", cv(subject), "–"],
+        ],
+        numeric: false,
+      }),
       "",
       "The hold-out split and the image-level folds are split by image, as the paper did: the",
       "three consecutive frames of a sequence (near-copies) and the same person can sit on both",

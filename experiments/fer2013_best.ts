@@ -8,7 +8,8 @@
  */
 import type { AugmentConfig } from "../lib/augment/mod.ts";
 import type { DataConfig, ScheduleConfig } from "../lib/train/mod.ts";
-import { fer2013Official, fixed, limited, markdownTable, nesterov, runConfig } from "./parts.ts";
+import { fer2013Official, fixed, limited, nesterov, runConfig } from "./parts.ts";
+import { markdownTable } from "../lib/report/mod.ts";
 import type { Budget, Experiment, ExperimentRun } from "./types.ts";
 
 const AUGMENT: AugmentConfig = {
@@ -97,16 +98,17 @@ function recipe(
         "",
         protocol,
         "",
-        markdownTable(
-          [
+        markdownTable({
+          columns: [
             "best PublicTest acc",
             "PrivateTest acc, no TTA",
             "PrivateTest acc, ten-crop",
             "macro F1, ten-crop",
             "paper",
           ],
-          rows,
-        ),
+          rows: rows,
+          numeric: false,
+        }),
       ].join("\n");
     },
   };

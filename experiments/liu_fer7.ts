@@ -11,10 +11,10 @@ import {
   fixed,
   flipShiftZoom,
   limited,
-  markdownTable,
   points,
   runConfig,
 } from "./parts.ts";
+import { markdownTable } from "../lib/report/mod.ts";
 import type { Budget, Experiment } from "./types.ts";
 
 const PAPER_ACCURACY = 0.65;
@@ -117,8 +117,8 @@ export const liuFer7: Experiment = {
       "Classification report on the 10 % test part (no TTA), the best-validation epoch's weights,",
       "beside the paper's (Section III.B; its own shuffle, so another 3,589 images).",
       "",
-      markdownTable(
-        [
+      markdownTable({
+        columns: [
           "class",
           "precision",
           "recall",
@@ -129,8 +129,9 @@ export const liuFer7: Experiment = {
           "f1-score",
           "support",
         ],
-        rows,
-      ),
+        rows: rows,
+        numeric: false,
+      }),
       "",
       ...training,
     ].join("\n");

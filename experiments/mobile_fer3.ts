@@ -21,7 +21,7 @@ import {
   formatMacs,
   getModelSpec,
 } from "../lib/models/mod.ts";
-import { type Figure, renderSvg } from "../lib/report/mod.ts";
+import { type Figure, markdownTable, renderSvg } from "../lib/report/mod.ts";
 import type { DataConfig, RunResult } from "../lib/train/mod.ts";
 import type { AugmentConfig } from "../lib/augment/mod.ts";
 import {
@@ -32,7 +32,6 @@ import {
   fixed,
   fixedEpochs,
   limited,
-  markdownTable,
   noAugment,
   RUN_REPORTS_ARE_LOCAL,
   runConfig,
@@ -279,8 +278,8 @@ function table2(outcomes: readonly RunOutcome[]): string {
         fixed(m?.macro.auc),
       ];
     });
-  return markdownTable(
-    [
+  return markdownTable({
+    columns: [
       "model",
       "input",
       "MACs/img",
@@ -295,8 +294,9 @@ function table2(outcomes: readonly RunOutcome[]): string {
       "macro F1",
       "macro AUC",
     ],
-    rows,
-  );
+    rows: rows,
+    numeric: false,
+  });
 }
 
 /** Test accuracy of the main-size runs against the paper's, on its 1,000 test images. */
@@ -343,7 +343,11 @@ function sweepTable(
       lossCell(history.at(-1)?.val_loss),
     ]];
   });
-  return markdownTable(["learning rate", "epochs", "best val accuracy", "final val loss"], rows);
+  return markdownTable({
+    columns: ["learning rate", "epochs", "best val accuracy", "final val loss"],
+    rows: rows,
+    numeric: false,
+  });
 }
 
 function transferTable(byKey: ReadonlyMap<string, RunOutcome>): string {
@@ -352,9 +356,9 @@ function transferTable(byKey: ReadonlyMap<string, RunOutcome>): string {
     return [key, start, fixed(m?.accuracy), fixed(m?.macro.f1), fixed(paper)];
   };
   const pretrained = byKey.get(PRETRAIN)?.result.metrics;
-  return markdownTable(
-    ["run", "initialisation", "accuracy", "macro F1", "paper (ResNet18) accuracy"],
-    [
+  return markdownTable({
+    columns: ["run", "initialisation", "accuracy", "macro F1", "paper (ResNet18) accuracy"],
+    rows: [
       row("mobilenetv2", "random (from scratch)", PAPER_TRANSFER.scratch),
       row(
         FINETUNE,
@@ -362,7 +366,8 @@ function transferTable(byKey: ReadonlyMap<string, RunOutcome>): string {
         PAPER_TRANSFER.pretrained,
       ),
     ],
-  );
+    numeric: false,
+  });
 }
 
 /** Validation accuracy (linear axis) and loss (log axis) per epoch, one line per learning rate. */

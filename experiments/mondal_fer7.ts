@@ -3,7 +3,7 @@
  * split), Adam, 10 epochs, no augmentation; their Table 3 lists train/validation loss and accuracy.
  */
 import { isAugmenting } from "../lib/augment/mod.ts";
-import { bestEpochOf, trainingCurvesFigure } from "../lib/report/mod.ts";
+import { bestEpochOf, markdownTable, trainingCurvesFigure } from "../lib/report/mod.ts";
 import {
   accuracyGap,
   adam,
@@ -11,7 +11,6 @@ import {
   fixed,
   fixedEpochs,
   limited,
-  markdownTable,
   runConfig,
 } from "./parts.ts";
 import type { Budget, Experiment, ExperimentRun } from "./types.ts";
@@ -158,8 +157,8 @@ export const mondalFer7: Experiment = {
       "augmentation, but the notebook's generators only rescale by 1/255, so we train without",
       "augmentation.",
       "",
-      markdownTable(
-        [
+      markdownTable({
+        columns: [
           "model",
           "source",
           "epochs",
@@ -169,8 +168,9 @@ export const mondalFer7: Experiment = {
           "val acc",
           "PrivateTest acc",
         ],
-        rows,
-      ),
+        rows: rows,
+        numeric: false,
+      }),
       "",
       gaps.length
         ? `Last-epoch validation accuracy, ours minus the paper's: ${gaps.join("; ")}.`
