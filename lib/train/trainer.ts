@@ -66,7 +66,11 @@ export interface TrainerOptions {
   readonly onEpochEnd?: (history: EpochLogs[]) => Promise<void> | void;
 }
 
-/** Everything besides tensors that a checkpoint needs to continue a run exactly. */
+/**
+ * Everything besides tensors that a checkpoint needs to continue a run exactly (`state.json`'s
+ * `training`; its shape is what old checkpoints hold, so keep it readable). The loop owns the
+ * position, the random streams, the running totals and the history; each callback its own fields.
+ */
 export interface TrainingState {
   epoch: number;
   step: number;
@@ -74,14 +78,18 @@ export interface TrainingState {
   augment: number[];
   tfjs: number[];
   running: { lossSum: number; correct: number; seen: number; seconds: number };
+  /** The learning rate (callbacks/checkpoint.ts). */
   lr: number;
   /** Optimizer state outside its slot tensors (Adam's β powers; see optimizerScalars). */
   optimizer?: Record<string, number>;
   history: EpochLogs[];
+  /** The caller's callbacks' `state()`, by name. */
   callbacks: Record<string, unknown>;
+  /** callbacks/best.ts. */
   best: { best: number | null; bestEpoch: number };
+  /** Why a callback stopped the fit (`TrainingControl.stop`). */
   stopped?: string;
-  /** Set when `deadline` ended the fit early; cleared when it resumes. */
+  /** Set when `deadline` ended the fit early; cleared when it resumes (callbacks/time_limit.ts). */
   timeLimitReached?: string;
 }
 
@@ -341,7 +349,7 @@ export class Trainer {
     );
     const own = this.#options.callbacks ?? [];
     const writeHistory: FitCallback = {
-      name: "onEpochEnd",
+      name: "HistoryWriter",
       onEpochEnd: (_logs, control) => this.#options.onEpochEnd?.(control.state.history),
     };
     const callbacks: FitCallback[] = [
