@@ -284,3 +284,26 @@ Deno.test("a caller's callback gets every hook in order, and its state survives 
     assert.deepEqual(resumed.saved, { steps: 4 });
   });
 });
+
+Deno.test("at an epoch's end a passed time limit is asked before a signal that came with it", async () => {
+  await withTempDir(async (dir) => {
+    let signalled = false;
+    const model = tinyModel(1);
+    const optimizer = createOptimizer({ name: "sgd", lr: 0.01 });
+    const result = await new Trainer(model, optimizer, {
+      epochs: 2,
+      batchSize: 16,
+      seed: 1,
+      progress: "quiet",
+      log: () => {},
+      deadline: Date.now() - 1,
+      interrupt: { signal: () => signalled ? "SIGTERM" : undefined },
+      callbacks: [{ name: "Signaller", onEpochEnd: () => void (signalled = true) }],
+    }).fit(quadrantData(32, 1), quadrantData(16, 2), new CheckpointStore(`${dir}/c`));
+    assert.equal(result.interrupted, undefined);
+    assert.equal(result.timeLimitReached, "time limit reached after epoch 1 of 2");
+    assert.equal(result.history.length, 1);
+    model.dispose();
+    optimizer.dispose();
+  });
+});

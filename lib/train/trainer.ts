@@ -292,7 +292,7 @@ export class Trainer {
     const restoreMathRandom = routeMathRandom(run.streams.tfjs);
     const classWeights = this.#options.classWeights && tf.tensor1d(this.#options.classWeights);
     try {
-      while (state.epoch < run.epochs && run.stopReason === undefined) {
+      while (state.epoch < run.epochs && run.stopReason === undefined && !run.halted) {
         if (state.step === 0) await run.dispatch("onEpochBegin", state.epoch);
         if (run.halted) break;
         // The order is re-derived from the stream's state at the epoch's start, so a run resumed
@@ -325,6 +325,7 @@ export class Trainer {
     const result = { history: state.history, bestEpoch, bestValue, monitor };
     if (run.halted?.kind === "interrupted") return { ...result, interrupted: run.halted.reason };
     if (run.stopReason) run.log(run.stopReason);
+    if (run.halted) run.log(`${capitalised(run.halted.reason)}; resuming continues`);
     await run.dispatch("onTrainEnd");
     return { ...result, stopReason: run.stopReason, timeLimitReached: run.halted?.reason };
   }
@@ -352,15 +353,18 @@ export class Trainer {
       name: "HistoryWriter",
       onEpochEnd: (_logs, control) => this.#options.onEpochEnd?.(control.state.history),
     };
+    // The order matters: a signal is asked for before anything else happens at a step, the
+    // time limit last (after the epoch's checkpoint: see TimeLimit), the checkpoint after every
+    // callback that changes what it saves.
     const callbacks: FitCallback[] = [
       ...(interrupt ? [new StopOnSignal(interrupt)] : []),
-      new TimeLimit(deadline ?? Infinity),
       new TerminateOnNaN(),
       new ProgressLogger(this.#options.progress),
       best,
       ...own,
       checkpoint,
       writeHistory,
+      new TimeLimit(deadline ?? Infinity),
     ];
     const streams = { augment: new Random(seed * 3 + 2), tfjs: new Random(seed * 3 + 3) };
     const state: TrainingState = resumeFrom?.training ?? {
@@ -440,3 +444,5 @@ export class Trainer {
     return logs;
   }
 }
+
+const capitalised = (text: string) => text[0].toUpperCase() + text.slice(1);

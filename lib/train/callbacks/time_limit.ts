@@ -22,13 +22,19 @@ export class TimeLimit implements FitCallback {
       control.state.history.length > 0;
   }
 
-  onEpochBegin(_epoch: number, control: FitControl) {
+  /**
+   * Between epochs (after the epoch's checkpoint, before the next begins; the trainer lists this
+   * callback last): the time limit is asked before a signal is (StopOnSignal asks at the next
+   * epoch's start), as it is before the first step of every epoch.
+   */
+  onEpochEnd(_logs: unknown, control: FitControl) {
     const { state, epochs } = control;
-    if (!this.#past(control)) return;
+    if (state.epoch >= epochs || control.stopReason !== undefined || !this.#past(control)) return;
     this.#reached = `time limit reached after epoch ${state.epoch} of ${epochs}`;
     control.halt({ kind: "timeLimit", reason: this.#reached });
   }
 
+  /** Inside an epoch: after StopOnSignal (listed first) has asked for a signal. */
   onBatchBegin(step: number, control: FitControl) {
     const { state, epochs, steps } = control;
     if (step === 0 || !this.#past(control)) return;
@@ -41,10 +47,6 @@ export class TimeLimit implements FitCallback {
     this.#stepsThisCall++;
   }
 
-  onTrainEnd(control: FitControl) {
-    if (this.#reached) control.log(`${capitalised(this.#reached)}; resuming continues`);
-  }
-
   saveTo(state: TrainingState) {
     state.timeLimitReached = this.#reached;
   }
@@ -53,5 +55,3 @@ export class TimeLimit implements FitCallback {
     state.timeLimitReached = undefined;
   }
 }
-
-const capitalised = (text: string) => text[0].toUpperCase() + text.slice(1);

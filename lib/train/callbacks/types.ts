@@ -58,7 +58,11 @@ export interface Callback {
   restore?(state: unknown): void;
 }
 
-/** How a fit ends before its schedule, checkpointed where it stood; resuming continues it. */
+/**
+ * How a fit ends before its schedule, checkpointed where it stood; resuming continues it. An
+ * interrupted fit returns at once; one cut by the time limit ends like a finished one, its reason
+ * logged and returned as `timeLimitReached`.
+ */
 export type Halt =
   | { readonly kind: "interrupted"; readonly reason: string }
   | { readonly kind: "timeLimit"; readonly reason: string };
