@@ -5,6 +5,7 @@
  * Markdown table for docs/BENCHMARKS.md. Needs ffmpeg and Debian's chromium.
  */
 import { join } from "node:path";
+import { markdownTable } from "../lib/report/markdown_page.ts";
 import { ckFace, encodeVideo, faceFrame } from "../tests/video_fixture.ts";
 
 const data = Deno.env.get("FER_DATA_DIR");
@@ -26,7 +27,7 @@ const layouts = {
   ],
 };
 const dir = await Deno.makeTempDir({ prefix: "fer-bench-video-" });
-const rows: string[] = [];
+const rows: string[][] = [];
 
 async function predictFps(video: string, extra: string[]): Promise<string> {
   const { stderr, success } = await new Deno.Command(Deno.execPath(), {
@@ -95,13 +96,18 @@ for (const [name, layout] of Object.entries(layouts)) {
   const none = await predictFps(mp4, ["--tta", "none"]);
   const out = await predictFps(mp4, ["--out", join(dir, `out-${name}`)]);
   const page = await pageFps(y4m);
-  rows.push(`| ${name} | ${flip} | ${none} | ${out} | ${page} |`);
-  console.error(rows.at(-1));
+  rows.push([name, flip, none, out, page]);
+  console.error(`| ${rows.at(-1)!.join(" | ")} |`);
 }
 await Deno.remove(dir, { recursive: true });
 console.error(`load average after: ${load()}`);
-console.log(
-  "| 640×480, 4 s at 10 fps | `fer predict` (flip TTA) | `--tta none` | flip TTA + `--out` (annotated video) | `fer serve` page, Chromium |",
-);
-console.log("| --- | ---: | ---: | ---: | ---: |");
-for (const row of rows) console.log(row);
+console.log(markdownTable({
+  columns: [
+    "640×480, 4 s at 10 fps",
+    "`fer predict` (flip TTA)",
+    "`--tta none`",
+    "flip TTA + `--out` (annotated video)",
+    "`fer serve` page, Chromium",
+  ],
+  rows,
+}));

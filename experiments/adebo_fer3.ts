@@ -12,13 +12,15 @@ import {
   earlyStopped,
   fixed,
   limited,
-  markdownTable,
   nesterov,
   RUN_REPORTS_ARE_LOCAL,
   runConfig,
   sgd,
 } from "./parts.ts";
-import type { Budget, Experiment, ExperimentRun, RunOutcome } from "./types.ts";
+import { markdownTable } from "../lib/report/mod.ts";
+import type { Budget, Experiment, ExperimentRun, ReportContext, RunOutcome } from "./types.ts";
+
+// ---- The recipe: data, models, schedules, runs ----
 
 const QUICK = { limit: 400, epochs: 3 };
 
@@ -36,8 +38,6 @@ const DATA: DataConfig = {
  * samples that many before splitting; the quick budget's 400 per split come from all.
  */
 const PAPER_SPLIT = [11020, 3672, 3677];
-/** Section III.A.1: dupeGuru at a 95 % similarity threshold removed 794 images. */
-const PAPER_NEAR_DUPLICATES = 794;
 
 function paperData(): DataConfig {
   const total = PAPER_SPLIT.reduce((a, b) => a + b, 0);
@@ -49,7 +49,71 @@ function paperData(): DataConfig {
 }
 
 const MODELS = ["resnet50", "vgg11", "adebo-selfbuilt"] as const;
+
 const OPTIMIZERS = { adam: adam(1e-3), sgd: sgd(1e-3), nesterov: nesterov(1e-3) };
+
+/** Section V: at most 100 epochs, patience 8 for both the plateau and early stopping. */
+const PAPER_SCHEDULE = { epochs: 100, patience: 8, factor: 0.1 };
+
+/** Not in the text: PyTorch's DataLoader users' usual choice. */
+const BATCH = 32;
+
+function modelOptions(model: string, budget: Budget): Record<string, unknown> {
+  // The paper resizes every image to 48×48 (Section IV.A) and feeds 3 channels (its normalisation
+  // has three equal means). ResNet50 keeps torchvision's ImageNet stem there, as a torchvision
+  // model given 48×48 does; our small stem would cost 2.9 G MACs per image, 14× as much. The quick
+  // budget, measured before the paper's text was read, feeds ResNet50 and VGG11 one channel.
+  if (model === "adebo-selfbuilt") return {};
+  const stem = model === "resnet50" ? { stem: "imagenet" } : {};
+  return budget === "paper" ? { ...stem, inputShape: [48, 48, 3] } : stem;
+}
+
+/**
+ * Section V: ReduceLROnPlateau when the validation score stops decreasing and early stopping when
+ * the validation loss stops improving, both read as validation loss; the weights kept are those
+ * of the best validation accuracy ("maximized the score on the validation set").
+ */
+function paperSchedule(): ScheduleConfig {
+  const { epochs, patience, factor } = PAPER_SCHEDULE;
+  return {
+    epochs,
+    batchSize: BATCH,
+    lr: { kind: "plateau", monitor: "val_loss", factor, patience },
+    earlyStopping: { monitor: "val_loss", patience, restoreBest: true },
+    checkpointMonitor: "val_accuracy",
+  };
+}
+
+const count = (n: number | undefined) => n === undefined ? "–" : n.toLocaleString("en-US");
+
+const sizes = (counts: readonly (number | undefined)[]) => counts.map(count).join(" / ");
+
+function runs(budget: Budget): ExperimentRun[] {
+  const quick = budget === "quick";
+  return MODELS.flatMap((model) =>
+    Object.entries(OPTIMIZERS).map(([optName, optimizer]) => ({
+      key: `${model}-${optName}`,
+      config: runConfig({
+        name: `adebo-fer3/${model}-${optName}`,
+        model,
+        modelOptions: modelOptions(model, budget),
+        data: quick ? limited(DATA, QUICK.limit) : paperData(),
+        optimizer,
+        schedule: quick
+          ? earlyStopped(QUICK.epochs, BATCH, "val_accuracy", 8, { factor: 0.1, patience: 8 })
+          : paperSchedule(),
+        // Section IV.A lists resize, flip and normalisation; Section V and Fig. 3 add a 10°
+        // rotation. We apply flip and rotation to every run.
+        augment: { horizontalFlip: 0.5, rotation: 10 },
+      }),
+    }))
+  );
+}
+
+// ---- The report: the paper's numbers and this experiment's section of docs/REPRODUCTION.md ----
+
+/** Section III.A.1: dupeGuru at a 95 % similarity threshold removed 794 images. */
+const PAPER_NEAR_DUPLICATES = 794;
 
 /** Table I: ImageNet-pretrained or not, best epoch (1-based) and best validation accuracy. */
 const TABLE_I: Record<string, { pretrained: boolean; bestEpoch: number; valAccuracy: number }> = {
@@ -81,42 +145,9 @@ const TABLE_II: Record<string, readonly number[]> = {
   "adebo-selfbuilt-nesterov": [0.73, 0.53, 0.44, 0.61, 0.59, 0.79, 0.58, 0.57, 0.57, 0.78],
 };
 
-/** Section V: at most 100 epochs, patience 8 for both the plateau and early stopping. */
-const PAPER_SCHEDULE = { epochs: 100, patience: 8, factor: 0.1 };
-/** Not in the text: PyTorch's DataLoader users' usual choice. */
-const BATCH = 32;
-
 /** The paper's validation and test parts (Section III.A.2). */
 const [, PAPER_VAL_IMAGES, PAPER_TEST_IMAGES] = PAPER_SPLIT;
 
-function modelOptions(model: string, budget: Budget): Record<string, unknown> {
-  // The paper resizes every image to 48×48 (Section IV.A) and feeds 3 channels (its normalisation
-  // has three equal means). ResNet50 keeps torchvision's ImageNet stem there, as a torchvision
-  // model given 48×48 does; our small stem would cost 2.9 G MACs per image, 14× as much. The quick
-  // budget, measured before the paper's text was read, feeds ResNet50 and VGG11 one channel.
-  if (model === "adebo-selfbuilt") return {};
-  const stem = model === "resnet50" ? { stem: "imagenet" } : {};
-  return budget === "paper" ? { ...stem, inputShape: [48, 48, 3] } : stem;
-}
-
-/**
- * Section V: ReduceLROnPlateau when the validation score stops decreasing and early stopping when
- * the validation loss stops improving, both read as validation loss; the weights kept are those
- * of the best validation accuracy ("maximized the score on the validation set").
- */
-function paperSchedule(): ScheduleConfig {
-  const { epochs, patience, factor } = PAPER_SCHEDULE;
-  return {
-    epochs,
-    batchSize: BATCH,
-    lr: { kind: "plateau", monitor: "val_loss", factor, patience },
-    earlyStopping: { monitor: "val_loss", patience, restoreBest: true },
-    checkpointMonitor: "val_accuracy",
-  };
-}
-
-const count = (n: number | undefined) => n === undefined ? "–" : n.toLocaleString("en-US");
-const sizes = (counts: readonly (number | undefined)[]) => counts.map(count).join(" / ");
 const splitSizes = (s: SplitSizes) => sizes([s.train, s.val, s.test]);
 
 /** The data steps beside the paper's: all nine runs share one data pipeline, so any run's counts. */
@@ -139,7 +170,7 @@ function dataTable(outcomes: readonly RunOutcome[], budget: Budget): string[] {
     "split. The paper's splits add up to fewer images than its de-duplication leaves: the paper " +
     "budget samples its total before splitting, the quick budget splits all of them.",
     "",
-    markdownTable(["step", "ours", "paper"], rows),
+    markdownTable({ columns: ["step", "ours", "paper"], rows: rows, numeric: false }),
     "",
   ];
 }
@@ -170,8 +201,8 @@ function table1(outcomes: readonly RunOutcome[], budget: Budget): string {
         : []),
     ];
   });
-  return markdownTable(
-    [
+  return markdownTable({
+    columns: [
       "run",
       "pretrained: paper",
       "ours",
@@ -181,8 +212,9 @@ function table1(outcomes: readonly RunOutcome[], budget: Budget): string {
       "paper",
       ...(budget === "paper" ? ["ours − paper"] : []),
     ],
-    rows,
-  );
+    rows: rows,
+    numeric: false,
+  });
 }
 
 /** Table II's columns, ours (from the test metrics) and the paper's, one row each per run. */
@@ -208,8 +240,8 @@ function table2(outcomes: readonly RunOutcome[]): string {
       [run.key, "paper", ...(paper ?? ours.map(() => undefined)).map((v) => fixed(v, 2))],
     ];
   });
-  return markdownTable(
-    [
+  return markdownTable({
+    columns: [
       "run",
       "source",
       "F1 happy",
@@ -223,8 +255,9 @@ function table2(outcomes: readonly RunOutcome[]): string {
       "macro F1",
       "macro AUC",
     ],
-    rows,
-  );
+    rows: rows,
+    numeric: false,
+  });
 }
 
 /** Test accuracy (micro F1) against Table II's, in standard errors: the paper budget only. */
@@ -242,6 +275,51 @@ function testGaps(outcomes: readonly RunOutcome[]): string {
     "The paper prints two digits, so its side carries up to ±0.005 of rounding.";
 }
 
+function report(
+  outcomes: readonly RunOutcome[],
+  budget: Budget,
+  context: ReportContext,
+): string {
+  return [
+    ...dataTable(outcomes, budget),
+    "The paper budget follows the text: 48×48 inputs (Section IV.A resizes to 48×48; Section",
+    'V\'s "input size of 488 pixels" is read as 48), 3 channels normalised with mean 0.4907 and',
+    "std 0.2099, random horizontal flip and 10° rotation, lr 1e-3, ReduceLROnPlateau ×0.1 and",
+    "early stopping with patience 8, at most 100 epochs, the weights of the best validation",
+    "accuracy kept. The text leaves open the batch size (we use 32), SGD's momentum (none for",
+    "plain SGD, 0.9 for SGD-Nesterov, which needs one), which quantity the plateau watches",
+    '("validation score does not decrease": we read validation loss, which early stopping',
+    "watches) and whether the rotation applies to all models (we apply it to all).",
+    ...(budget === "quick"
+      ? [
+        "The quick budget keeps the recipe its numbers were measured with, before the text was",
+        "read: ResNet50 and VGG11 take one channel, and the plateau and early stopping watch",
+        "validation accuracy.",
+      ]
+      : []),
+    "",
+    "Table I (model selection on the validation part): best epoch and best validation accuracy.",
+    "The paper's ResNet50 started from ImageNet weights, which cannot be downloaded here: ours",
+    "starts from random weights like the other two (docs/WEIGHTS.md converts pretrained weights",
+    "where they can be had; `--init-from` then starts from them).",
+    "",
+    table1(outcomes, budget),
+    "",
+    'Table II (test part, no TTA). "F1 all" is the paper\'s unlabelled per-class column; in all',
+    "but one row (VGG11 + SGD Nesterov) it equals the support-weighted mean of the three F1s,",
+    "which is what ours shows.",
+    "",
+    table2(outcomes),
+    ...(budget === "paper" ? ["", testGaps(outcomes)] : []),
+    "",
+    "The two best runs by validation accuracy, with their confusion matrices, ROC curves and " +
+    "first-layer filters (and a t-SNE map of the test embeddings) in their run reports: " +
+    bestTwo(outcomes).map((key) => `[${key}](${context.link(`${key}/report.html`)})`)
+      .join(", ") +
+    ` ${RUN_REPORTS_ARE_LOCAL}. The paper shows them for ResNet50 + Adam and VGG11 + Adam.`,
+  ].join("\n");
+}
+
 export const adeboFer3: Experiment = {
   name: "adebo-fer3",
   title: "FER2013 happy/neutral/sad: ResNet50, VGG11, self-built × Adam, SGD, SGD-Nesterov",
@@ -255,66 +333,7 @@ export const adeboFer3: Experiment = {
       `ReduceLROnPlateau ×${PAPER_SCHEDULE.factor} and early stopping, both patience ` +
       `${PAPER_SCHEDULE.patience} on validation loss, best validation accuracy kept`,
   },
-  runs(budget): ExperimentRun[] {
-    const quick = budget === "quick";
-    return MODELS.flatMap((model) =>
-      Object.entries(OPTIMIZERS).map(([optName, optimizer]) => ({
-        key: `${model}-${optName}`,
-        config: runConfig({
-          name: `adebo-fer3/${model}-${optName}`,
-          model,
-          modelOptions: modelOptions(model, budget),
-          data: quick ? limited(DATA, QUICK.limit) : paperData(),
-          optimizer,
-          schedule: quick
-            ? earlyStopped(QUICK.epochs, BATCH, "val_accuracy", 8, { factor: 0.1, patience: 8 })
-            : paperSchedule(),
-          // Section IV.A lists resize, flip and normalisation; Section V and Fig. 3 add a 10°
-          // rotation. We apply flip and rotation to every run.
-          augment: { horizontalFlip: 0.5, rotation: 10 },
-        }),
-      }))
-    );
-  },
+  runs,
   reportedRuns: bestTwo,
-  report(outcomes, budget, context) {
-    return [
-      ...dataTable(outcomes, budget),
-      "The paper budget follows the text: 48×48 inputs (Section IV.A resizes to 48×48; Section",
-      'V\'s "input size of 488 pixels" is read as 48), 3 channels normalised with mean 0.4907 and',
-      "std 0.2099, random horizontal flip and 10° rotation, lr 1e-3, ReduceLROnPlateau ×0.1 and",
-      "early stopping with patience 8, at most 100 epochs, the weights of the best validation",
-      "accuracy kept. The text leaves open the batch size (we use 32), SGD's momentum (none for",
-      "plain SGD, 0.9 for SGD-Nesterov, which needs one), which quantity the plateau watches",
-      '("validation score does not decrease": we read validation loss, which early stopping',
-      "watches) and whether the rotation applies to all models (we apply it to all).",
-      ...(budget === "quick"
-        ? [
-          "The quick budget keeps the recipe its numbers were measured with, before the text was",
-          "read: ResNet50 and VGG11 take one channel, and the plateau and early stopping watch",
-          "validation accuracy.",
-        ]
-        : []),
-      "",
-      "Table I (model selection on the validation part): best epoch and best validation accuracy.",
-      "The paper's ResNet50 started from ImageNet weights, which cannot be downloaded here: ours",
-      "starts from random weights like the other two (docs/WEIGHTS.md converts pretrained weights",
-      "where they can be had; `--init-from` then starts from them).",
-      "",
-      table1(outcomes, budget),
-      "",
-      'Table II (test part, no TTA). "F1 all" is the paper\'s unlabelled per-class column; in all',
-      "but one row (VGG11 + SGD Nesterov) it equals the support-weighted mean of the three F1s,",
-      "which is what ours shows.",
-      "",
-      table2(outcomes),
-      ...(budget === "paper" ? ["", testGaps(outcomes)] : []),
-      "",
-      "The two best runs by validation accuracy, with their confusion matrices, ROC curves and " +
-      "first-layer filters (and a t-SNE map of the test embeddings) in their run reports: " +
-      bestTwo(outcomes).map((key) => `[${key}](${context.link(`${key}/report.html`)})`)
-        .join(", ") +
-      ` ${RUN_REPORTS_ARE_LOCAL}. The paper shows them for ResNet50 + Adam and VGG11 + Adam.`,
-    ].join("\n");
-  },
+  report,
 };

@@ -6,18 +6,25 @@
  */
 import type { AugmentConfig } from "../lib/augment/mod.ts";
 import { evaluationRocCurves } from "../lib/metrics/mod.ts";
-import { confusionMatrixFigure, readRunArtifacts, rocCurvesFigure } from "../lib/report/mod.ts";
+import {
+  confusionMatrixFigure,
+  type Figure,
+  markdownTable,
+  readRunArtifacts,
+  rocCurvesFigure,
+} from "../lib/report/mod.ts";
 import {
   accuracyGap,
   ckplus48,
   earlyStopped,
   fixed,
   fixedEpochs,
-  markdownTable,
   rmsprop,
   runConfig,
 } from "./parts.ts";
-import type { Budget, Experiment, ExperimentRun, RunOutcome } from "./types.ts";
+import type { Budget, Experiment, ExperimentRun, ReportContext, RunOutcome } from "./types.ts";
+
+// ---- The recipe: data, models, schedules, runs ----
 
 const AUGMENT: AugmentConfig = {
   rotation: 25,
@@ -30,14 +37,6 @@ const AUGMENT: AugmentConfig = {
 };
 
 const FOLDS = 5;
-/**
- * Table 1: test accuracy 0.8324872851371765 (test loss 0.5009) on the 20 % hold-out. That is
- * 164 / 197 to float32 precision, so the test part held 197 images.
- */
-const PAPER_ACCURACY = 0.8324872851371765;
-const PAPER_TEST_IMAGES = 197;
-const HOLDOUT_MATRIX = "holdout-confusion-matrix";
-const HOLDOUT_ROC = "holdout-roc-curves";
 
 function budgetEpochs(budget: Budget) {
   return budget === "quick" ? { holdout: 40, fold: 20 } : { holdout: 200, fold: 60 };
@@ -59,6 +58,39 @@ function foldRuns(budget: Budget, grouped: boolean): ExperimentRun[] {
   }));
 }
 
+function runs(budget: Budget): ExperimentRun[] {
+  return [
+    {
+      key: "holdout",
+      config: runConfig({
+        name: "chen-ckplus/holdout",
+        model: "chen-ckplus",
+        // 20 % test; a tenth of the rest validates early stopping (never the test part).
+        data: ckplus48({ kind: "stratified", fractions: [0.72, 0.08, 0.2], seed: 0 }),
+        optimizer: rmsprop(1e-3),
+        schedule: earlyStopped(budgetEpochs(budget).holdout, 8, "val_loss", 8),
+        augment: AUGMENT,
+      }),
+    },
+    ...foldRuns(budget, false),
+    ...foldRuns(budget, true),
+  ];
+}
+
+// ---- The report: the paper's numbers and this experiment's section of docs/REPRODUCTION.md ----
+
+/**
+ * Table 1: test accuracy 0.8324872851371765 (test loss 0.5009) on the 20 % hold-out. That is
+ * 164 / 197 to float32 precision, so the test part held 197 images.
+ */
+const PAPER_ACCURACY = 0.8324872851371765;
+
+const PAPER_TEST_IMAGES = 197;
+
+const HOLDOUT_MATRIX = "holdout-confusion-matrix";
+
+const HOLDOUT_ROC = "holdout-roc-curves";
+
 function meanAccuracy(outcomes: readonly RunOutcome[], prefix: string) {
   const folds = outcomes.filter((o) => o.run.key.startsWith(prefix));
   if (folds.length === 0) return undefined;
@@ -79,6 +111,72 @@ function gapSentence(image?: { mean: number; sd: number }, subject?: { mean: num
       ` than subject-level ones.`;
 }
 
+async function figures(outcomes: readonly RunOutcome[]): Promise<Figure[]> {
+  const holdout = outcomes.find((o) => o.run.key === "holdout")?.result;
+  if (!holdout?.metrics) return [];
+  const figures = [await confusionMatrixFigure(holdout.metrics, HOLDOUT_MATRIX)];
+  const { predictions } = await readRunArtifacts(holdout.dir);
+  if (predictions) {
+    const curves = evaluationRocCurves({
+      classes: predictions.classes,
+      yTrue: predictions.label,
+      probabilities: predictions.probabilities,
+    });
+    figures.push(await rocCurvesFigure(curves, holdout.metrics, HOLDOUT_ROC));
+  }
+  return figures;
+}
+
+function report(
+  outcomes: readonly RunOutcome[],
+  budget: Budget,
+  context: ReportContext,
+): string {
+  const holdout = outcomes.find((o) => o.run.key === "holdout")?.result.metrics;
+  const image = meanAccuracy(outcomes, "image-fold");
+  const subject = meanAccuracy(outcomes, "subject-fold");
+  const cv = (x: typeof image) => x ? `${fixed(x.mean)} ± ${fixed(x.sd)} (${x.n} folds)` : "–";
+  return [
+    markdownTable({
+      columns: ["protocol", "ours", "paper"],
+      rows: [
+        ["20 % hold-out test accuracy (no TTA)", fixed(holdout?.accuracy), fixed(PAPER_ACCURACY)],
+        ["5-fold CV, folds by image", cv(image), "–"],
+        ["5-fold CV, folds by subject", cv(subject), "–"],
+      ],
+      numeric: false,
+    }),
+    "",
+    "The hold-out split and the image-level folds are split by image, as the paper did: the",
+    "three consecutive frames of a sequence (near-copies) and the same person can sit on both",
+    "sides. Folds by subject test on unseen people. " + gapSentence(image, subject) +
+    " The folds train a fixed number of epochs (the held-out fold selects nothing), the",
+    "hold-out run stops early on its own validation part, which is why the two protocols'",
+    "epoch counts and numbers differ. That validation part is 8 % of the images, taken from",
+    "the 80 % the paper trained on, so early stopping never sees the test part. Shear 0.2 is",
+    "read in degrees, as Keras documents since 2.2 (older Keras read radians: ±11.5°). The",
+    "paper's hold-out figure is its Table 1 (test loss 0.5009, accuracy 0.8325 = 164 of 197",
+    "images); its CV folds are not reported one by one.",
+    ...(budget === "paper" && holdout
+      ? [
+        "",
+        "Hold-out test accuracy, ours minus the paper's: " +
+        `${accuracyGap(holdout, { accuracy: PAPER_ACCURACY, count: PAPER_TEST_IMAGES })}.`,
+      ]
+      : []),
+    ...(holdout
+      ? [
+        "",
+        "The hold-out run's test part (no TTA): confusion matrix and one-vs-rest ROC curves.",
+        "",
+        `![Hold-out confusion matrix](${context.link(`${HOLDOUT_MATRIX}.svg`)})`,
+        "",
+        `![Hold-out ROC curves](${context.link(`${HOLDOUT_ROC}.svg`)})`,
+      ]
+      : []),
+  ].join("\n");
+}
+
 export const chenCkplus: Experiment = {
   name: "chen-ckplus",
   title: "CK+48 7 classes: small CNN, hold-out and 5-fold CV, image- and subject-level",
@@ -90,79 +188,8 @@ export const chenCkplus: Experiment = {
       "checkpoint); folds a fixed 60 epochs each, the last kept (a held-out fold cannot also " +
       "choose the epoch)",
   },
-  runs(budget) {
-    return [
-      {
-        key: "holdout",
-        config: runConfig({
-          name: "chen-ckplus/holdout",
-          model: "chen-ckplus",
-          // 20 % test; a tenth of the rest validates early stopping (never the test part).
-          data: ckplus48({ kind: "stratified", fractions: [0.72, 0.08, 0.2], seed: 0 }),
-          optimizer: rmsprop(1e-3),
-          schedule: earlyStopped(budgetEpochs(budget).holdout, 8, "val_loss", 8),
-          augment: AUGMENT,
-        }),
-      },
-      ...foldRuns(budget, false),
-      ...foldRuns(budget, true),
-    ];
-  },
+  runs,
   reportedRuns: (outcomes) => outcomes.some((o) => o.run.key === "holdout") ? ["holdout"] : [],
-  async figures(outcomes) {
-    const holdout = outcomes.find((o) => o.run.key === "holdout")?.result;
-    if (!holdout?.metrics) return [];
-    const figures = [await confusionMatrixFigure(holdout.metrics, HOLDOUT_MATRIX)];
-    const { predictions } = await readRunArtifacts(holdout.dir);
-    if (predictions) {
-      const curves = evaluationRocCurves({
-        classes: predictions.classes,
-        yTrue: predictions.label,
-        probabilities: predictions.probabilities,
-      });
-      figures.push(await rocCurvesFigure(curves, holdout.metrics, HOLDOUT_ROC));
-    }
-    return figures;
-  },
-  report(outcomes, budget, context) {
-    const holdout = outcomes.find((o) => o.run.key === "holdout")?.result.metrics;
-    const image = meanAccuracy(outcomes, "image-fold");
-    const subject = meanAccuracy(outcomes, "subject-fold");
-    const cv = (x: typeof image) => x ? `${fixed(x.mean)} ± ${fixed(x.sd)} (${x.n} folds)` : "–";
-    return [
-      markdownTable(["protocol", "ours", "paper"], [
-        ["20 % hold-out test accuracy (no TTA)", fixed(holdout?.accuracy), fixed(PAPER_ACCURACY)],
-        ["5-fold CV, folds by image", cv(image), "–"],
-        ["5-fold CV, folds by subject", cv(subject), "–"],
-      ]),
-      "",
-      "The hold-out split and the image-level folds are split by image, as the paper did: the",
-      "three consecutive frames of a sequence (near-copies) and the same person can sit on both",
-      "sides. Folds by subject test on unseen people. " + gapSentence(image, subject) +
-      " The folds train a fixed number of epochs (the held-out fold selects nothing), the",
-      "hold-out run stops early on its own validation part, which is why the two protocols'",
-      "epoch counts and numbers differ. That validation part is 8 % of the images, taken from",
-      "the 80 % the paper trained on, so early stopping never sees the test part. Shear 0.2 is",
-      "read in degrees, as Keras documents since 2.2 (older Keras read radians: ±11.5°). The",
-      "paper's hold-out figure is its Table 1 (test loss 0.5009, accuracy 0.8325 = 164 of 197",
-      "images); its CV folds are not reported one by one.",
-      ...(budget === "paper" && holdout
-        ? [
-          "",
-          "Hold-out test accuracy, ours minus the paper's: " +
-          `${accuracyGap(holdout, { accuracy: PAPER_ACCURACY, count: PAPER_TEST_IMAGES })}.`,
-        ]
-        : []),
-      ...(holdout
-        ? [
-          "",
-          "The hold-out run's test part (no TTA): confusion matrix and one-vs-rest ROC curves.",
-          "",
-          `![Hold-out confusion matrix](${context.link(`${HOLDOUT_MATRIX}.svg`)})`,
-          "",
-          `![Hold-out ROC curves](${context.link(`${HOLDOUT_ROC}.svg`)})`,
-        ]
-        : []),
-    ].join("\n");
-  },
+  figures,
+  report,
 };

@@ -8,8 +8,11 @@
  */
 import type { AugmentConfig } from "../lib/augment/mod.ts";
 import type { DataConfig, ScheduleConfig } from "../lib/train/mod.ts";
-import { fer2013Official, fixed, limited, markdownTable, nesterov, runConfig } from "./parts.ts";
-import type { Budget, Experiment, ExperimentRun } from "./types.ts";
+import { fer2013Official, fixed, limited, nesterov, runConfig } from "./parts.ts";
+import { markdownTable } from "../lib/report/mod.ts";
+import type { Budget, Experiment } from "./types.ts";
+
+// ---- The recipe: data, models, schedules, runs ----
 
 const AUGMENT: AugmentConfig = {
   horizontalFlip: 0.5,
@@ -32,6 +35,24 @@ function schedule(budget: Budget): ScheduleConfig {
   };
 }
 
+/** The run of experiment `name` on `data`. */
+function runsOn(name: string, data: DataConfig): Experiment["runs"] {
+  return (budget) => [{
+    key: "khaireddin-vgg",
+    config: runConfig({
+      name: `${name}/khaireddin-vgg`,
+      model: "khaireddin-vgg",
+      data: limited(data, budget === "quick" ? QUICK.limit : undefined),
+      optimizer: nesterov(0.01, 0.9, 1e-4),
+      schedule: schedule(budget),
+      augment: AUGMENT,
+      tta: "tencrop",
+    }),
+  }];
+}
+
+// ---- The report: the paper's numbers and this experiment's section of docs/REPRODUCTION.md ----
+
 /**
  * The protocol of the result a section is compared with, as the authors' code runs it, next to
  * ours (selected on PublicTest, tested once on PrivateTest).
@@ -53,7 +74,37 @@ const FERPLUS_PROTOCOL = "No paper column: Khaireddin & Chen trained on FER2013'
   "splits, same label rule, selection on PublicTest, PrivateTest reported; the network, " +
   "augmentation and schedule are Khaireddin & Chen's.";
 
-function recipe(
+/** The section: our accuracies beside `paperAccuracy`, after what `protocol` says. */
+function reportWith(paperAccuracy: string, protocol: string): Experiment["report"] {
+  return (outcomes) => {
+    const rows = outcomes.map(({ result }) => [
+      fixed(result.fit.bestValue),
+      fixed(result.metrics?.accuracy),
+      fixed(result.ttaMetrics?.accuracy),
+      fixed(result.ttaMetrics?.macro.f1),
+      paperAccuracy,
+    ]);
+    return [
+      "Selected on PublicTest (best validation accuracy); tested on PrivateTest.",
+      "",
+      protocol,
+      "",
+      markdownTable({
+        columns: [
+          "best PublicTest acc",
+          "PrivateTest acc, no TTA",
+          "PrivateTest acc, ten-crop",
+          "macro F1, ten-crop",
+          "paper",
+        ],
+        rows: rows,
+        numeric: false,
+      }),
+    ].join("\n");
+  };
+}
+
+function experiment(
   name: string,
   data: DataConfig,
   paperAccuracy: string,
@@ -70,55 +121,18 @@ function recipe(
       paper: "300 epochs on the full official split, one random 40×40 crop of each image per " +
         "epoch (the paper trains on all ten crops of each image, ten times the compute)",
     },
-    runs(budget): ExperimentRun[] {
-      return [{
-        key: "khaireddin-vgg",
-        config: runConfig({
-          name: `${name}/khaireddin-vgg`,
-          model: "khaireddin-vgg",
-          data: limited(data, budget === "quick" ? QUICK.limit : undefined),
-          optimizer: nesterov(0.01, 0.9, 1e-4),
-          schedule: schedule(budget),
-          augment: AUGMENT,
-          tta: "tencrop",
-        }),
-      }];
-    },
-    report(outcomes) {
-      const rows = outcomes.map(({ result }) => [
-        fixed(result.fit.bestValue),
-        fixed(result.metrics?.accuracy),
-        fixed(result.ttaMetrics?.accuracy),
-        fixed(result.ttaMetrics?.macro.f1),
-        paperAccuracy,
-      ]);
-      return [
-        "Selected on PublicTest (best validation accuracy); tested on PrivateTest.",
-        "",
-        protocol,
-        "",
-        markdownTable(
-          [
-            "best PublicTest acc",
-            "PrivateTest acc, no TTA",
-            "PrivateTest acc, ten-crop",
-            "macro F1, ten-crop",
-            "paper",
-          ],
-          rows,
-        ),
-      ].join("\n");
-    },
+    runs: runsOn(name, data),
+    report: reportWith(paperAccuracy, protocol),
   };
 }
 
-export const fer2013Best = recipe(
+export const fer2013Best = experiment(
   "fer2013-best",
   fer2013Official,
   "0.7328 (ten-crop, PublicTest)",
   KHAIREDDIN_PROTOCOL,
 );
-export const ferPlus = recipe(
+export const ferPlus = experiment(
   "ferplus",
   { ...fer2013Official, dataset: "ferplus", vote: "majority" },
   "–",

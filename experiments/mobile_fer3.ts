@@ -21,7 +21,7 @@ import {
   formatMacs,
   getModelSpec,
 } from "../lib/models/mod.ts";
-import { type Figure, renderSvg } from "../lib/report/mod.ts";
+import { type Figure, markdownTable, renderSvg } from "../lib/report/mod.ts";
 import type { DataConfig, RunResult } from "../lib/train/mod.ts";
 import type { AugmentConfig } from "../lib/augment/mod.ts";
 import {
@@ -32,47 +32,33 @@ import {
   fixed,
   fixedEpochs,
   limited,
-  markdownTable,
   noAugment,
   RUN_REPORTS_ARE_LOCAL,
   runConfig,
 } from "./parts.ts";
-import type { Budget, Experiment, ExperimentRun, RunOutcome } from "./types.ts";
+import type { Budget, Experiment, ExperimentRun, ReportContext, RunOutcome } from "./types.ts";
+
+// ---- The recipe: data, models, schedules, runs ----
 
 const MODELS = ["mobilenetv2", "shufflenetv2", "resnet18"] as const;
+
 /** Sections 3.3, 4.1 and 4.3: Adam, batch 128, 25 epochs, learning rate 1e-3. */
 const BATCH = 128;
+
 const PAPER_EPOCHS = 25;
+
 const PAPER_LR = 1e-3;
+
 /** Section 4.3 stops early on validation loss without a patience: ours. */
 const PATIENCE = 5;
+
 /** Section 3.3's grid, 1e-1 down to 1e-9. */
 const PAPER_LRS = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9];
 
 /** Table 1: the FER2013 subset, 5,000 grayscale images of 3 classes at 224×224. */
 const PAPER_SAMPLE = 5000;
+
 const PAPER_SIZE = 224;
-/** Section 3.1: 80/20 train/test, then 80/20 train/validation: the test part is 1,000 images. */
-const PAPER_TEST_IMAGES = PAPER_SAMPLE * 0.2;
-
-/** What the paper reports for one model on its FER2013 subset. */
-interface PaperModel {
-  /** Table 2, FER2013 rows: wall-clock seconds per training epoch (GPU not named). */
-  readonly secondsPerEpoch: number;
-  /** Section 3.2: FLOPs "during training and validation", as printed (not per image). */
-  readonly flops: number;
-  /** Section 4.2: test accuracy. */
-  readonly accuracy: number;
-}
-
-const PAPER: Record<(typeof MODELS)[number], PaperModel> = {
-  mobilenetv2: { secondsPerEpoch: 19.34, flops: 4018.5e9, accuracy: 0.7343 },
-  shufflenetv2: { secondsPerEpoch: 14.53, flops: 393.202e9, accuracy: 0.7069 },
-  resnet18: { secondsPerEpoch: 16.0, flops: 990.43e9, accuracy: 0.7412 },
-};
-
-/** Section 4.2: ResNet18 on FER2013 from pretrained weights against from scratch. */
-const PAPER_TRANSFER = { pretrained: 0.7882, scratch: 0.7618 };
 
 /** What a budget trains: the subset, the schedule, the sweep and the pretraining. */
 interface Plan {
@@ -117,12 +103,10 @@ const PLANS: Record<Budget, Plan> = {
 };
 
 const epochCount = (n: number) => `${n} epoch${n === 1 ? "" : "s"}`;
+
 /** "1e-3" */
 const lrLabel = (lr: number) => lr.toExponential();
-const isSweep = (key: string) => key.startsWith("sweep-");
-/** A Table 2 run: a model at the budget's size, or at the variant's ("resnet18-48"). */
-const isModelRun = (key: string) =>
-  MODELS.some((model) => key === model || new RegExp(`^${model}-\\d+$`).test(key));
+
 const sweepKey = (lr: number) => `sweep-mobilenetv2-lr${lrLabel(lr)}`;
 
 /** A budget in words, for the reproduction section. */
@@ -149,6 +133,7 @@ function describe(plan: Plan): string {
 }
 
 const PRETRAIN = "pretrain-mobilenetv2-fer7";
+
 const FINETUNE = "finetune-mobilenetv2";
 
 function subset(plan: Plan): DataConfig {
@@ -227,6 +212,36 @@ function runs(budget: Budget): ExperimentRun[] {
   return [...models, ...variants, ...sweep, ...transfer];
 }
 
+// ---- The report: the paper's numbers and this experiment's section of docs/REPRODUCTION.md ----
+
+/** Section 3.1: 80/20 train/test, then 80/20 train/validation: the test part is 1,000 images. */
+const PAPER_TEST_IMAGES = PAPER_SAMPLE * 0.2;
+
+/** What the paper reports for one model on its FER2013 subset. */
+interface PaperModel {
+  /** Table 2, FER2013 rows: wall-clock seconds per training epoch (GPU not named). */
+  readonly secondsPerEpoch: number;
+  /** Section 3.2: FLOPs "during training and validation", as printed (not per image). */
+  readonly flops: number;
+  /** Section 4.2: test accuracy. */
+  readonly accuracy: number;
+}
+
+const PAPER: Record<(typeof MODELS)[number], PaperModel> = {
+  mobilenetv2: { secondsPerEpoch: 19.34, flops: 4018.5e9, accuracy: 0.7343 },
+  shufflenetv2: { secondsPerEpoch: 14.53, flops: 393.202e9, accuracy: 0.7069 },
+  resnet18: { secondsPerEpoch: 16.0, flops: 990.43e9, accuracy: 0.7412 },
+};
+
+/** Section 4.2: ResNet18 on FER2013 from pretrained weights against from scratch. */
+const PAPER_TRANSFER = { pretrained: 0.7882, scratch: 0.7618 };
+
+const isSweep = (key: string) => key.startsWith("sweep-");
+
+/** A Table 2 run: a model at the budget's size, or at the variant's ("resnet18-48"). */
+const isModelRun = (key: string) =>
+  MODELS.some((model) => key === model || new RegExp(`^${model}-\\d+$`).test(key));
+
 /** MACs per image and parameters of `run`'s model at its input shape, as `fer models` counts. */
 function modelCost(run: ExperimentRun, numClasses: number) {
   const fer = createModel(run.config.model.name, {
@@ -279,8 +294,8 @@ function table2(outcomes: readonly RunOutcome[]): string {
         fixed(m?.macro.auc),
       ];
     });
-  return markdownTable(
-    [
+  return markdownTable({
+    columns: [
       "model",
       "input",
       "MACs/img",
@@ -295,8 +310,9 @@ function table2(outcomes: readonly RunOutcome[]): string {
       "macro F1",
       "macro AUC",
     ],
-    rows,
-  );
+    rows: rows,
+    numeric: false,
+  });
 }
 
 /** Test accuracy of the main-size runs against the paper's, on its 1,000 test images. */
@@ -343,7 +359,11 @@ function sweepTable(
       lossCell(history.at(-1)?.val_loss),
     ]];
   });
-  return markdownTable(["learning rate", "epochs", "best val accuracy", "final val loss"], rows);
+  return markdownTable({
+    columns: ["learning rate", "epochs", "best val accuracy", "final val loss"],
+    rows: rows,
+    numeric: false,
+  });
 }
 
 function transferTable(byKey: ReadonlyMap<string, RunOutcome>): string {
@@ -352,9 +372,9 @@ function transferTable(byKey: ReadonlyMap<string, RunOutcome>): string {
     return [key, start, fixed(m?.accuracy), fixed(m?.macro.f1), fixed(paper)];
   };
   const pretrained = byKey.get(PRETRAIN)?.result.metrics;
-  return markdownTable(
-    ["run", "initialisation", "accuracy", "macro F1", "paper (ResNet18) accuracy"],
-    [
+  return markdownTable({
+    columns: ["run", "initialisation", "accuracy", "macro F1", "paper (ResNet18) accuracy"],
+    rows: [
       row("mobilenetv2", "random (from scratch)", PAPER_TRANSFER.scratch),
       row(
         FINETUNE,
@@ -362,7 +382,8 @@ function transferTable(byKey: ReadonlyMap<string, RunOutcome>): string {
         PAPER_TRANSFER.pretrained,
       ),
     ],
-  );
+    numeric: false,
+  });
 }
 
 /** Validation accuracy (linear axis) and loss (log axis) per epoch, one line per learning rate. */
@@ -396,6 +417,79 @@ function sweepCurvesSpec(outcomes: readonly RunOutcome[]): TopLevelSpec {
   } as TopLevelSpec;
 }
 
+async function figures(outcomes: readonly RunOutcome[]): Promise<Figure[]> {
+  const sweep = outcomes.filter(({ run }) => isSweep(run.key));
+  if (sweep.length === 0) return [];
+  const figure: Figure = {
+    id: "lr-sweep",
+    title: "Learning-rate sweep",
+    caption: "MobileNetV2, Adam at a constant rate: validation accuracy and loss per epoch.",
+    svg: await renderSvg(sweepCurvesSpec(sweep)),
+  };
+  return [figure];
+}
+
+function report(
+  outcomes: readonly RunOutcome[],
+  budget: Budget,
+  context: ReportContext,
+): string {
+  const plan = PLANS[budget];
+  const byKey = new Map(outcomes.map((o) => [o.run.key, o]));
+  const hasSweep = outcomes.some(({ run }) => isSweep(run.key));
+  return [
+    "Settings from the text: 5,000 grayscale FER2013 images of 3 classes resized to 224×224",
+    "(Table 1) and normalised with the subset's own mean and standard deviation, 80/20",
+    "train/test then 80/20 train/validation, Adam at 1e-3, batch 128, 25 epochs, early stopping",
+    "on validation loss (Sections 3.1, 3.3, 4.1, 4.3). Section 3.3 also calls 1e-4 the best rate",
+    "of its grid, while Sections 4.1 and 4.3 give 1e-3 for the final results: we use 1e-3. The",
+    "text leaves open which 3 classes (we take happy, neutral and sad, as adebo-fer3 does) and",
+    "how the 5,000 were drawn (a stratified sample), the training transforms (the paper budget",
+    "flips; the quick budget, measured before the text was read, does not augment) and the",
+    "early-stopping patience (5). The paper budget also trains the three models at 48×48.",
+    "",
+    "Test part (20 %), no TTA. MACs per image and parameters are counted from the model at its",
+    "input size (as `fer models` counts them); seconds per epoch are the measured training time",
+    "of an epoch here, without the validation pass (the backend is in each run's train.log).",
+    "The paper's columns are for its 224×224 runs (Table 2's FER2013 rows, on a GPU it does not",
+    "name, and Section 4.2's accuracies; shown on our runs of the budget's main size). Its FLOPs",
+    "are totals over training and validation as printed, not per image: per image MobileNetV2",
+    "costs a sixth of ResNet18. Section 4.2's words rank MobileNetV2 or ShuffleNetV2 first on",
+    "FER2013, its numbers ResNet18: the table takes the numbers.",
+    "",
+    table2(outcomes),
+    ...(budget === "paper" ? ["", accuracyGaps(outcomes)] : []),
+    "",
+    `Learning-rate sweep: MobileNetV2, Adam at a constant rate, ${epochCount(plan.sweepEpochs)}, ` +
+    "no early stopping. The paper's grid (Figures 8 and 9) ran ResNet18 on another data set " +
+    "and prints no numbers.",
+    "",
+    sweepTable(plan, byKey, context.diverged),
+    // The figure file is written by `figures` into the experiment folder.
+    ...(hasSweep
+      ? ["", `![Validation accuracy and loss per epoch](${context.link("lr-sweep.svg")})`]
+      : []),
+    "",
+    "Transfer learning: the paper fine-tunes ResNet18 from pretrained weights whose source it",
+    "does not name (ImageNet's are the usual ones; they cannot be downloaded here). Ours",
+    "pretrains MobileNetV2 (ResNet18 trains a third as many images per second here) on FER2013",
+    "(7 classes, official split), then fine-tunes it on the subset with the scratch run's",
+    "schedule; the 3-class head starts fresh. The paper's two ResNet18 accuracies stand beside",
+    "ours; its from-scratch figure (0.7618) is not its Section 4.2 ResNet18 accuracy (0.7412),",
+    "and the text does not say why.",
+    "",
+    transferTable(byKey),
+    ...(byKey.has("resnet18")
+      ? [
+        "",
+        "ResNet18's t-SNE map of the test embeddings, confusion matrix and ROC curves are in " +
+        `its run report: [resnet18/report.html](${context.link("resnet18/report.html")}) ` +
+        `${RUN_REPORTS_ARE_LOCAL}.`,
+      ]
+      : []),
+  ].join("\n");
+}
+
 export const mobileFer3: Experiment = {
   name: "mobile-fer3",
   title: "Light networks on a 3-class FER2013 subset: MobileNetV2, ShuffleNetV2, ResNet18",
@@ -405,73 +499,6 @@ export const mobileFer3: Experiment = {
   runs,
   // Its report holds the t-SNE of the embeddings, the confusion matrix and ROC the paper shows.
   reportedRuns: () => ["resnet18"],
-  async figures(outcomes) {
-    const sweep = outcomes.filter(({ run }) => isSweep(run.key));
-    if (sweep.length === 0) return [];
-    const figure: Figure = {
-      id: "lr-sweep",
-      title: "Learning-rate sweep",
-      caption: "MobileNetV2, Adam at a constant rate: validation accuracy and loss per epoch.",
-      svg: await renderSvg(sweepCurvesSpec(sweep)),
-    };
-    return [figure];
-  },
-  report(outcomes, budget, context) {
-    const plan = PLANS[budget];
-    const byKey = new Map(outcomes.map((o) => [o.run.key, o]));
-    const hasSweep = outcomes.some(({ run }) => isSweep(run.key));
-    return [
-      "Settings from the text: 5,000 grayscale FER2013 images of 3 classes resized to 224×224",
-      "(Table 1) and normalised with the subset's own mean and standard deviation, 80/20",
-      "train/test then 80/20 train/validation, Adam at 1e-3, batch 128, 25 epochs, early stopping",
-      "on validation loss (Sections 3.1, 3.3, 4.1, 4.3). Section 3.3 also calls 1e-4 the best rate",
-      "of its grid, while Sections 4.1 and 4.3 give 1e-3 for the final results: we use 1e-3. The",
-      "text leaves open which 3 classes (we take happy, neutral and sad, as adebo-fer3 does) and",
-      "how the 5,000 were drawn (a stratified sample), the training transforms (the paper budget",
-      "flips; the quick budget, measured before the text was read, does not augment) and the",
-      "early-stopping patience (5). The paper budget also trains the three models at 48×48.",
-      "",
-      "Test part (20 %), no TTA. MACs per image and parameters are counted from the model at its",
-      "input size (as `fer models` counts them); seconds per epoch are the measured training time",
-      "of an epoch here, without the validation pass (the backend is in each run's train.log).",
-      "The paper's columns are for its 224×224 runs (Table 2's FER2013 rows, on a GPU it does not",
-      "name, and Section 4.2's accuracies; shown on our runs of the budget's main size). Its FLOPs",
-      "are totals over training and validation as printed, not per image: per image MobileNetV2",
-      "costs a sixth of ResNet18. Section 4.2's words rank MobileNetV2 or ShuffleNetV2 first on",
-      "FER2013, its numbers ResNet18: the table takes the numbers.",
-      "",
-      table2(outcomes),
-      ...(budget === "paper" ? ["", accuracyGaps(outcomes)] : []),
-      "",
-      `Learning-rate sweep: MobileNetV2, Adam at a constant rate, ${
-        epochCount(plan.sweepEpochs)
-      }, ` +
-      "no early stopping. The paper's grid (Figures 8 and 9) ran ResNet18 on another data set " +
-      "and prints no numbers.",
-      "",
-      sweepTable(plan, byKey, context.diverged),
-      // The figure file is written by `figures` into the experiment folder.
-      ...(hasSweep
-        ? ["", `![Validation accuracy and loss per epoch](${context.link("lr-sweep.svg")})`]
-        : []),
-      "",
-      "Transfer learning: the paper fine-tunes ResNet18 from pretrained weights whose source it",
-      "does not name (ImageNet's are the usual ones; they cannot be downloaded here). Ours",
-      "pretrains MobileNetV2 (ResNet18 trains a third as many images per second here) on FER2013",
-      "(7 classes, official split), then fine-tunes it on the subset with the scratch run's",
-      "schedule; the 3-class head starts fresh. The paper's two ResNet18 accuracies stand beside",
-      "ours; its from-scratch figure (0.7618) is not its Section 4.2 ResNet18 accuracy (0.7412),",
-      "and the text does not say why.",
-      "",
-      transferTable(byKey),
-      ...(byKey.has("resnet18")
-        ? [
-          "",
-          "ResNet18's t-SNE map of the test embeddings, confusion matrix and ROC curves are in " +
-          `its run report: [resnet18/report.html](${context.link("resnet18/report.html")}) ` +
-          `${RUN_REPORTS_ARE_LOCAL}.`,
-        ]
-        : []),
-    ].join("\n");
-  },
+  figures,
+  report,
 };

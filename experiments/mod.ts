@@ -1,5 +1,11 @@
 /**
  * The experiment registry: one typed module per paper setup, each composed from experiments/parts.ts.
+ *
+ * Where changes go: a new paper setup is a module here exporting an `Experiment` (types.ts), added
+ * to EXPERIMENTS; inside it, the recipe (data, models, schedules: `runs`) comes first and the
+ * report (the paper's numbers and `report`, `figures`: its section of docs/REPRODUCTION.md) after
+ * it, each under its banner. Shared recipe pieces go in parts.ts; running, resuming and writing
+ * the document is runner.ts's.
  * @module
  */
 import { existsSync } from "node:fs";

@@ -3,7 +3,12 @@
  * split), Adam, 10 epochs, no augmentation; their Table 3 lists train/validation loss and accuracy.
  */
 import { isAugmenting } from "../lib/augment/mod.ts";
-import { bestEpochOf, trainingCurvesFigure } from "../lib/report/mod.ts";
+import {
+  bestEpochOf,
+  type Figure,
+  markdownTable,
+  trainingCurvesFigure,
+} from "../lib/report/mod.ts";
 import {
   accuracyGap,
   adam,
@@ -11,12 +16,14 @@ import {
   fixed,
   fixedEpochs,
   limited,
-  markdownTable,
   runConfig,
 } from "./parts.ts";
-import type { Budget, Experiment, ExperimentRun } from "./types.ts";
+import type { Budget, Experiment, ExperimentRun, ReportContext, RunOutcome } from "./types.ts";
+
+// ---- The recipe: data, models, schedules, runs ----
 
 const QUICK = { limit: 600, epochs: 3 };
+
 const PAPER_EPOCHS = 10;
 
 const MODELS = [
@@ -24,6 +31,22 @@ const MODELS = [
   { model: "mondal-improved", lr: 1e-3 },
   { model: "mondal-deep", lr: 1e-4 },
 ];
+
+function runs(budget: Budget): ExperimentRun[] {
+  const quick = budget === "quick";
+  return MODELS.map(({ model, lr }) => ({
+    key: model,
+    config: runConfig({
+      name: `mondal-fer7/${model}`,
+      model,
+      data: limited(fer2013Official, quick ? QUICK.limit : undefined),
+      optimizer: adam(lr),
+      schedule: fixedEpochs(quick ? QUICK.epochs : PAPER_EPOCHS, 64),
+    }),
+  }));
+}
+
+// ---- The report: the paper's numbers and this experiment's section of docs/REPRODUCTION.md ----
 
 const curvesId = (key: string) => `${key}-curves`;
 
@@ -61,6 +84,7 @@ const PAPER_TEST_ACCURACY: Record<string, number | undefined> = {
   "mondal-improved": 0.65,
   "mondal-deep": 0.58,
 };
+
 const PAPER_VAL_IMAGES = 7178;
 
 /**
@@ -74,6 +98,101 @@ function valGap(model: string, ours: number, count: number): string {
   }`;
 }
 
+async function figures(outcomes: readonly RunOutcome[]): Promise<Figure[]> {
+  return await Promise.all(outcomes.map(async ({ run, result }) => ({
+    ...await trainingCurvesFigure(
+      result.history,
+      bestEpochOf(result.history, result.fit.monitor),
+      isAugmenting(run.config.augment),
+    ),
+    id: curvesId(run.key),
+  })));
+}
+
+function report(
+  outcomes: readonly RunOutcome[],
+  _budget: Budget,
+  context: ReportContext,
+): string {
+  const lastEpochCells = (last: LastEpoch | undefined) =>
+    [last?.loss, last?.accuracy, last?.val_loss, last?.val_accuracy].map((v) => fixed(v));
+  const rows = outcomes.flatMap(({ run, result }) => [
+    [
+      run.key,
+      "ours",
+      `${result.history.length} of ${run.config.schedule.epochs}`,
+      ...lastEpochCells(result.history.at(-1)),
+      fixed(result.metrics?.accuracy),
+    ],
+    [
+      run.key,
+      "notebook",
+      `${PAPER_EPOCHS} of ${PAPER_EPOCHS}`,
+      ...lastEpochCells(PAPER_LAST_EPOCH[run.key]),
+      "–",
+    ],
+    [
+      run.key,
+      "paper, Table 3",
+      `${PAPER_EPOCHS} of ${PAPER_EPOCHS}`,
+      ...[
+        PAPER_TABLE_3[run.key].loss,
+        PAPER_TABLE_3[run.key].accuracy,
+        PAPER_TABLE_3[run.key].val_loss,
+        PAPER_TABLE_3[run.key].val_accuracy,
+      ].map((v) => fixed(v, 2)),
+      PAPER_TEST_ACCURACY[run.key] === undefined
+        ? "–"
+        : `${fixed(PAPER_TEST_ACCURACY[run.key], 2)} (its test part)`,
+    ],
+  ]);
+  // Only a run that trained the paper's 10 epochs is compared with the paper's 10th epoch.
+  const gaps = outcomes
+    .filter(({ result }) => result.history.length === PAPER_EPOCHS)
+    .map(({ run, result }) =>
+      valGap(run.key, result.history.at(-1)!.val_accuracy!, result.valMetrics.count)
+    );
+  return [
+    "Table 3 layout: the last epoch's training and validation numbers. Ours validate on",
+    "PublicTest, and the last column is PrivateTest accuracy of the best-validation epoch, no",
+    "TTA. The notebook rows are the 10th-epoch lines printed by the authors' notebook",
+    `(${NOTEBOOK});`,
+    "the paper's Table 3 prints them truncated to two digits. Same models, optimiser and",
+    "learning rates (Tables 1 and 2: 1e-3, 1e-3, 1e-4), batch 64, no augmentation, validated",
+    "on the whole test folder (PublicTest and PrivateTest, " +
+    `${PAPER_VAL_IMAGES.toLocaleString("en-US")} images).`,
+    "Section 2.2 adds test accuracies for two models on a test part it does not define, so they",
+    "are not compared with PrivateTest. Section 2.1 credits Keras' ImageDataGenerator with",
+    "augmentation, but the notebook's generators only rescale by 1/255, so we train without",
+    "augmentation.",
+    "",
+    markdownTable({
+      columns: [
+        "model",
+        "source",
+        "epochs",
+        "train loss",
+        "train acc",
+        "val loss",
+        "val acc",
+        "PrivateTest acc",
+      ],
+      rows: rows,
+      numeric: false,
+    }),
+    "",
+    gaps.length
+      ? `Last-epoch validation accuracy, ours minus the paper's: ${gaps.join("; ")}.`
+      : "No run has trained the paper's 10 epochs yet, so no gap to the paper is computed.",
+    "",
+    "Loss and accuracy per epoch (training and PublicTest), as the paper plots them:",
+    ...outcomes.flatMap(({ run }) => [
+      "",
+      `![${run.key}: loss and accuracy per epoch](${context.link(`${curvesId(run.key)}.svg`)})`,
+    ]),
+  ].join("\n");
+}
+
 export const mondalFer7: Experiment = {
   name: "mondal-fer7",
   title: "FER2013 7 classes: shallow, improved and deep Keras CNNs",
@@ -82,105 +201,7 @@ export const mondalFer7: Experiment = {
     quick: `${QUICK.epochs} epochs on ${QUICK.limit} images per split (stratified sample)`,
     paper: `${PAPER_EPOCHS} epochs on the full official split`,
   },
-  runs(budget: Budget): ExperimentRun[] {
-    const quick = budget === "quick";
-    return MODELS.map(({ model, lr }) => ({
-      key: model,
-      config: runConfig({
-        name: `mondal-fer7/${model}`,
-        model,
-        data: limited(fer2013Official, quick ? QUICK.limit : undefined),
-        optimizer: adam(lr),
-        schedule: fixedEpochs(quick ? QUICK.epochs : PAPER_EPOCHS, 64),
-      }),
-    }));
-  },
-  async figures(outcomes) {
-    return await Promise.all(outcomes.map(async ({ run, result }) => ({
-      ...await trainingCurvesFigure(
-        result.history,
-        bestEpochOf(result.history, result.fit.monitor),
-        isAugmenting(run.config.augment),
-      ),
-      id: curvesId(run.key),
-    })));
-  },
-  report(outcomes, _budget, context) {
-    const lastEpochCells = (last: LastEpoch | undefined) =>
-      [last?.loss, last?.accuracy, last?.val_loss, last?.val_accuracy].map((v) => fixed(v));
-    const rows = outcomes.flatMap(({ run, result }) => [
-      [
-        run.key,
-        "ours",
-        `${result.history.length} of ${run.config.schedule.epochs}`,
-        ...lastEpochCells(result.history.at(-1)),
-        fixed(result.metrics?.accuracy),
-      ],
-      [
-        run.key,
-        "notebook",
-        `${PAPER_EPOCHS} of ${PAPER_EPOCHS}`,
-        ...lastEpochCells(PAPER_LAST_EPOCH[run.key]),
-        "–",
-      ],
-      [
-        run.key,
-        "paper, Table 3",
-        `${PAPER_EPOCHS} of ${PAPER_EPOCHS}`,
-        ...[
-          PAPER_TABLE_3[run.key].loss,
-          PAPER_TABLE_3[run.key].accuracy,
-          PAPER_TABLE_3[run.key].val_loss,
-          PAPER_TABLE_3[run.key].val_accuracy,
-        ].map((v) => fixed(v, 2)),
-        PAPER_TEST_ACCURACY[run.key] === undefined
-          ? "–"
-          : `${fixed(PAPER_TEST_ACCURACY[run.key], 2)} (its test part)`,
-      ],
-    ]);
-    // Only a run that trained the paper's 10 epochs is compared with the paper's 10th epoch.
-    const gaps = outcomes
-      .filter(({ result }) => result.history.length === PAPER_EPOCHS)
-      .map(({ run, result }) =>
-        valGap(run.key, result.history.at(-1)!.val_accuracy!, result.valMetrics.count)
-      );
-    return [
-      "Table 3 layout: the last epoch's training and validation numbers. Ours validate on",
-      "PublicTest, and the last column is PrivateTest accuracy of the best-validation epoch, no",
-      "TTA. The notebook rows are the 10th-epoch lines printed by the authors' notebook",
-      `(${NOTEBOOK});`,
-      "the paper's Table 3 prints them truncated to two digits. Same models, optimiser and",
-      "learning rates (Tables 1 and 2: 1e-3, 1e-3, 1e-4), batch 64, no augmentation, validated",
-      "on the whole test folder (PublicTest and PrivateTest, " +
-      `${PAPER_VAL_IMAGES.toLocaleString("en-US")} images).`,
-      "Section 2.2 adds test accuracies for two models on a test part it does not define, so they",
-      "are not compared with PrivateTest. Section 2.1 credits Keras' ImageDataGenerator with",
-      "augmentation, but the notebook's generators only rescale by 1/255, so we train without",
-      "augmentation.",
-      "",
-      markdownTable(
-        [
-          "model",
-          "source",
-          "epochs",
-          "train loss",
-          "train acc",
-          "val loss",
-          "val acc",
-          "PrivateTest acc",
-        ],
-        rows,
-      ),
-      "",
-      gaps.length
-        ? `Last-epoch validation accuracy, ours minus the paper's: ${gaps.join("; ")}.`
-        : "No run has trained the paper's 10 epochs yet, so no gap to the paper is computed.",
-      "",
-      "Loss and accuracy per epoch (training and PublicTest), as the paper plots them:",
-      ...outcomes.flatMap(({ run }) => [
-        "",
-        `![${run.key}: loss and accuracy per epoch](${context.link(`${curvesId(run.key)}.svg`)})`,
-      ]),
-    ].join("\n");
-  },
+  runs,
+  figures,
+  report,
 };

@@ -147,12 +147,3 @@ export function accuracyGap(ours: CountedAccuracy, paper: CountedAccuracy): stri
 export function fixed(value: number | null | undefined, digits = 4): string {
   return value === null || value === undefined || Number.isNaN(value) ? "–" : value.toFixed(digits);
 }
-
-/** A Markdown table from a header and rows. */
-export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]) {
-  return [
-    `| ${header.join(" | ")} |`,
-    `| ${header.map(() => "---").join(" | ")} |`,
-    ...rows.map((row) => `| ${row.join(" | ")} |`),
-  ].join("\n");
-}

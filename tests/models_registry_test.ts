@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { UsageError } from "../lib/errors.ts";
-import { countParams, createModel, listModels } from "../lib/models/mod.ts";
+import {
+  countParams,
+  createModel,
+  getModelSpec,
+  listModels,
+  resolveConfig,
+} from "../lib/models/mod.ts";
 
 await tf.setBackend("cpu");
 
@@ -232,5 +238,30 @@ Deno.test("createModel and dispose leave no tensors behind", () => {
     assert.ok(tf.memory().numTensors > before, `${name} made no weights`);
     fer.dispose();
     assert.equal(tf.memory().numTensors, before, `${name} leaked tensors`);
+  }
+});
+
+Deno.test("every family checks each option it declares", () => {
+  const bad: Record<string, unknown> = {
+    dropout: 1,
+    convDropout: -0.1,
+    l2: -1,
+    widthMultiplier: 0,
+    batchNorm: "yes",
+    stem: "tiny",
+  };
+  for (const name of listModels()) {
+    const spec = getModelSpec(name);
+    const options = Object.keys(spec.defaults).filter((key) => key in bad);
+    assert.ok(options.length > 0, `${name} declares no family option`);
+    for (const option of options) {
+      assert.throws(
+        () => resolveConfig(spec, { [option]: bad[option] }),
+        (e: unknown) =>
+          e instanceof UsageError &&
+          e.message.includes(option === "stem" ? "stem 'tiny'" : `option ${option}`),
+        `${name} accepted ${option}: ${bad[option]}`,
+      );
+    }
   }
 });

@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { Random, routeMathRandom } from "../lib/random.ts";
 import { CheckpointStore } from "../lib/train/checkpoint.ts";
-import { EarlyStopping, ReduceLROnPlateau } from "../lib/train/callbacks.ts";
+import {
+  type BatchLogs,
+  type Callback,
+  EarlyStopping,
+  type EpochLogs,
+  ReduceLROnPlateau,
+} from "../lib/train/callbacks.ts";
 import {
   createOptimizer,
   optimizerScalars,
@@ -202,4 +208,102 @@ Deno.test("Adam restored from its weights and saved scalars continues with the s
   assert.ok(differed > 0, "pow(β, t + 1) matched the running product at every step");
   optimizer.dispose();
   weight.dispose();
+});
+
+Deno.test("a caller's callback gets every hook in order, and its state survives a resume", async () => {
+  await withTempDir(async (dir) => {
+    /** Records its hooks and counts steps; the count is its resume state. */
+    class Recorder implements Callback {
+      readonly name = "Recorder";
+      readonly calls: string[] = [];
+      steps = 0;
+      onEpochBegin(epoch: number) {
+        this.calls.push(`epoch ${epoch}`);
+      }
+      onBatchBegin(step: number) {
+        this.calls.push(`begin ${step}`);
+      }
+      onBatchEnd(step: number, logs: BatchLogs) {
+        assert.ok(Number.isFinite(logs.loss));
+        this.steps++;
+        this.calls.push(`end ${step}`);
+      }
+      onBatchesEnd() {
+        this.calls.push("batches end");
+      }
+      onEpochEnd(logs: EpochLogs) {
+        this.calls.push(`epoch end ${logs.epoch}`);
+      }
+      onTrainEnd() {
+        this.calls.push("train end");
+      }
+      state() {
+        return { steps: this.steps };
+      }
+      restore(state: unknown) {
+        this.steps = (state as { steps: number }).steps;
+      }
+    }
+    const fit = async (epochs: number, resume: boolean) => {
+      const recorder = new Recorder();
+      const model = tinyModel(1);
+      const optimizer = createOptimizer({ name: "sgd", lr: 0.01 });
+      const store = new CheckpointStore<TrainingState>(`${dir}/c`);
+      await new Trainer(model, optimizer, {
+        epochs,
+        batchSize: 16,
+        seed: 1,
+        progress: "quiet",
+        log: () => {},
+        callbacks: [recorder],
+      }).fit(
+        quadrantData(32, 1),
+        quadrantData(16, 2),
+        store,
+        resume ? await store.read() : undefined,
+      );
+      model.dispose();
+      optimizer.dispose();
+      return { recorder, saved: (await store.read())!.training.callbacks.Recorder };
+    };
+    const first = await fit(1, false);
+    assert.deepEqual(first.recorder.calls, [
+      "epoch 0",
+      "begin 0",
+      "end 1",
+      "begin 1",
+      "end 2",
+      "batches end",
+      "epoch end 0",
+      "train end",
+    ]);
+    assert.deepEqual(first.saved, { steps: 2 });
+    const resumed = await fit(2, true);
+    assert.equal(resumed.recorder.calls[0], "epoch 1");
+    assert.equal(resumed.recorder.steps, 4);
+    assert.deepEqual(resumed.saved, { steps: 4 });
+  });
+});
+
+Deno.test("at an epoch's end a passed time limit is asked before a signal that came with it", async () => {
+  await withTempDir(async (dir) => {
+    let signalled = false;
+    const model = tinyModel(1);
+    const optimizer = createOptimizer({ name: "sgd", lr: 0.01 });
+    const result = await new Trainer(model, optimizer, {
+      epochs: 2,
+      batchSize: 16,
+      seed: 1,
+      progress: "quiet",
+      log: () => {},
+      deadline: Date.now() - 1,
+      interrupt: { signal: () => signalled ? "SIGTERM" : undefined },
+      callbacks: [{ name: "Signaller", onEpochEnd: () => void (signalled = true) }],
+    }).fit(quadrantData(32, 1), quadrantData(16, 2), new CheckpointStore(`${dir}/c`));
+    assert.equal(result.interrupted, undefined);
+    assert.equal(result.timeLimitReached, "time limit reached after epoch 1 of 2");
+    assert.equal(result.history.length, 1);
+    model.dispose();
+    optimizer.dispose();
+  });
 });

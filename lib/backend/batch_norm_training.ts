@@ -3,7 +3,7 @@
  * variance, normalised output, and the gradients of input, scale and shift in closed form. tfjs
  * builds it from moments, FusedBatchNorm and their gradients: five to eight passes over every
  * activation where PyTorch makes two, which was a third of a MobileNetV2 step. Backends offer it
- * by registering the two kernels below (the onednn backend does); elsewhere the layer keeps tfjs's
+ * by registering the two kernels below and the gradient (the onednn backend does); elsewhere the layer keeps tfjs's
  * composition (lib/models/batch_norm.ts), so numbers on wasm, cpu and WebGPU do not change.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -20,27 +20,22 @@ export function hasBatchNormTraining(): boolean {
     tf.getKernel(BatchNormTrainingGrad, backend) !== undefined;
 }
 
-let gradientRegistered = false;
-
-function registerGradient(): void {
-  if (gradientRegistered) return;
-  tf.registerGradient({
-    kernelName: BatchNormTraining,
-    inputsToSave: ["x", "scale"],
-    outputsToSave: [false, true, true],
-    // The mean and variance outputs only feed the moving averages, which no loss depends on.
-    gradFunc: ((dys: tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
-      const [x, scale, mean, variance] = saved;
-      const [dx, dscale, doffset] = tf.engine().runKernel(
-        BatchNormTrainingGrad,
-        { x, dy: dys[0], scale, mean, variance },
-        attrs,
-      ) as tf.Tensor[];
-      return { x: () => dx, scale: () => dscale, offset: () => doffset };
-    }) as unknown as tf.GradFunc,
-  });
-  gradientRegistered = true;
-}
+/** The gradient of BatchNormTraining, registered with the kernels (onednn/kernels.ts). */
+export const batchNormTrainingGradient: tf.GradConfig = {
+  kernelName: BatchNormTraining,
+  inputsToSave: ["x", "scale"],
+  outputsToSave: [false, true, true],
+  // The mean and variance outputs only feed the moving averages, which no loss depends on.
+  gradFunc: ((dys: tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+    const [x, scale, mean, variance] = saved;
+    const [dx, dscale, doffset] = tf.engine().runKernel(
+      BatchNormTrainingGrad,
+      { x, dy: dys[0], scale, mean, variance },
+      attrs,
+    ) as tf.Tensor[];
+    return { x: () => dx, scale: () => dscale, offset: () => doffset };
+  }) as unknown as tf.GradFunc,
+};
 
 /**
  * Normalises `x` over every axis but the last with the batch's own statistics, then scales and
@@ -53,7 +48,6 @@ export function batchNormTraining(
   offset: tf.Tensor1D,
   epsilon: number,
 ): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
-  registerGradient();
   return tf.engine().runKernel(
     BatchNormTraining,
     { x, scale, offset },

@@ -21,9 +21,6 @@ import "./tfjs_mode.ts";
 import * as wasmBackend from "@tensorflow/tfjs-backend-wasm";
 import { FerError, unknownChoice } from "../errors.ts";
 import { registerWasmTrainingKernels } from "./wasm/training_kernels.ts";
-import { registerFusedBatchNormGradient } from "./gradients/fused_batch_norm.ts";
-import { registerClipByValueGradient } from "./gradients/clip_by_value.ts";
-import { registerMeanGradient } from "./gradients/mean.ts";
 import { registerCpuTrainingKernels } from "./cpu/conv2d_backprop_filter.ts";
 import {
   bindBackendFunctions,
@@ -113,9 +110,6 @@ async function startWasm(options: BackendOptions, label = "wasm"): Promise<Backe
   const notes: string[] = [];
   unregisterOneDnnKernels();
   registerWasmTrainingKernels();
-  registerFusedBatchNormGradient();
-  registerClipByValueGradient();
-  registerMeanGradient();
   if (wasmThreadsStarted === undefined) {
     if (requested > 1) {
       try {

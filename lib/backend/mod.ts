@@ -3,6 +3,10 @@
  * wasm with the kernels training needs, the same with oneDNN convolutions and batch norm, or
  * plain cpu), measuring training throughput, profiling a training step per kernel, and comparing
  * results across backends.
+ *
+ * Where changes go: a new or faster kernel (or gradient) is a file in its backend's folder (cpu/,
+ * wasm/, onednn/, gradients/) plus an entry in that backend's kernel table (kernel_table.ts says
+ * which); a new backend is a start function in init.ts with its table.
  * @module
  */
 export {

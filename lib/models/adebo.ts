@@ -8,7 +8,9 @@ import type * as tf from "@tensorflow/tfjs";
 import type { BuildContext } from "./build_context.ts";
 import { batchNorm, classifier, conv2d, dense, dropout, flatten, maxPool } from "./layers.ts";
 import { scaleNormalization } from "./normalization.ts";
-import type { ModelGraph, ModelSpec } from "./types.ts";
+import { checkNonNegative, checkRate } from "./options.ts";
+import { registerModels } from "./register.ts";
+import type { FamilyOptions, InputShape, ModelGraph } from "./types.ts";
 
 function buildAdebo(input: tf.SymbolicTensor, context: BuildContext): ModelGraph {
   const rate = context.config.dropout ?? 0;
@@ -26,8 +28,15 @@ function buildAdebo(input: tf.SymbolicTensor, context: BuildContext): ModelGraph
   return { embedding, probabilities };
 }
 
+/** Checks the family's options (ModelSpec.resolveOptions). */
+function resolveOptions(options: FamilyOptions, _shape: InputShape, name: string): FamilyOptions {
+  checkRate(name, "dropout", options.dropout);
+  checkNonNegative(name, "l2", options.l2);
+  return {};
+}
+
 /** `adebo-selfbuilt`. */
-export const adeboModels: readonly ModelSpec[] = [
+registerModels([
   {
     name: "adebo-selfbuilt",
     description: "2 conv5×5+BN+pool blocks (32, 64) + dense 4096-512, 3 classes",
@@ -38,5 +47,6 @@ export const adeboModels: readonly ModelSpec[] = [
     minInputSize: () => 16,
     channels: [1, 3],
     build: buildAdebo,
+    resolveOptions,
   },
-];
+]);

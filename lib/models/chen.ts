@@ -7,7 +7,9 @@ import type * as tf from "@tensorflow/tfjs";
 import type { BuildContext } from "./build_context.ts";
 import { classifier, conv2d, dense, dropout, flatten, maxPool } from "./layers.ts";
 import { scaleNormalization } from "./normalization.ts";
-import type { ModelGraph, ModelSpec } from "./types.ts";
+import { checkNonNegative, checkRate } from "./options.ts";
+import { registerModels } from "./register.ts";
+import type { FamilyOptions, InputShape, ModelGraph } from "./types.ts";
 
 function buildChen(input: tf.SymbolicTensor, context: BuildContext): ModelGraph {
   let x = input;
@@ -24,8 +26,15 @@ function buildChen(input: tf.SymbolicTensor, context: BuildContext): ModelGraph 
   return { embedding, probabilities };
 }
 
+/** Checks the family's options (ModelSpec.resolveOptions). */
+function resolveOptions(options: FamilyOptions, _shape: InputShape, name: string): FamilyOptions {
+  checkRate(name, "dropout", options.dropout);
+  checkNonNegative(name, "l2", options.l2);
+  return {};
+}
+
 /** `chen-ckplus`. */
-export const chenModels: readonly ModelSpec[] = [
+registerModels([
   {
     name: "chen-ckplus",
     description: "3 small valid convs (6, 16, 64) + dense128 for CK+48 RGB crops",
@@ -36,5 +45,6 @@ export const chenModels: readonly ModelSpec[] = [
     minInputSize: () => 28,
     channels: [1, 3],
     build: buildChen,
+    resolveOptions,
   },
-];
+]);

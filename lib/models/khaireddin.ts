@@ -8,7 +8,9 @@ import type * as tf from "@tensorflow/tfjs";
 import type { BuildContext } from "./build_context.ts";
 import { classifier, convBnAct, dense, dropout, flatten, maxPool } from "./layers.ts";
 import { scaleNormalization } from "./normalization.ts";
-import type { ModelGraph, ModelSpec } from "./types.ts";
+import { checkNonNegative, checkRate } from "./options.ts";
+import { registerModels } from "./register.ts";
+import type { FamilyOptions, InputShape, ModelGraph } from "./types.ts";
 
 function buildKhaireddin(input: tf.SymbolicTensor, context: BuildContext): ModelGraph {
   const rate = context.config.dropout ?? 0;
@@ -37,8 +39,15 @@ function buildKhaireddin(input: tf.SymbolicTensor, context: BuildContext): Model
   return { embedding, probabilities };
 }
 
+/** Checks the family's options (ModelSpec.resolveOptions). */
+function resolveOptions(options: FamilyOptions, _shape: InputShape, name: string): FamilyOptions {
+  checkRate(name, "dropout", options.dropout);
+  checkNonNegative(name, "l2", options.l2);
+  return {};
+}
+
 /** `khaireddin-vgg`. */
-export const khaireddinModels: readonly ModelSpec[] = [
+registerModels([
   {
     name: "khaireddin-vgg",
     description: "VGG variant: 4 stages of 2×(conv-BN-ReLU) + pool, FC 4096-4096, 40×40 crops",
@@ -49,5 +58,6 @@ export const khaireddinModels: readonly ModelSpec[] = [
     minInputSize: () => 16,
     channels: [1, 3],
     build: buildKhaireddin,
+    resolveOptions,
   },
-];
+]);

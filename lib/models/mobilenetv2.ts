@@ -17,7 +17,9 @@ import {
   globalAvgPool,
 } from "./layers.ts";
 import { imagenetNormalization } from "./normalization.ts";
-import type { ModelGraph, ModelSpec } from "./types.ts";
+import { checkNonNegative, checkPositive, checkRate, resolveStem } from "./options.ts";
+import { registerModels } from "./register.ts";
+import type { FamilyOptions, InputShape, ModelGraph } from "./types.ts";
 
 type Tensor = tf.SymbolicTensor;
 
@@ -117,8 +119,16 @@ function buildMobileNetV2(input: Tensor, context: BuildContext): ModelGraph {
   return { embedding, probabilities };
 }
 
+/** Checks the family's options and resolves its stem (ModelSpec.resolveOptions). */
+function resolveOptions(options: FamilyOptions, shape: InputShape, name: string): FamilyOptions {
+  checkRate(name, "dropout", options.dropout);
+  checkNonNegative(name, "l2", options.l2);
+  checkPositive(name, "widthMultiplier", options.widthMultiplier);
+  return { stem: resolveStem(options.stem ?? "auto", shape) };
+}
+
 /** `mobilenetv2`. */
-export const mobilenetv2Models: readonly ModelSpec[] = [
+registerModels([
   {
     name: "mobilenetv2",
     description: "MobileNetV2: inverted residuals with ReLU6, widthMultiplier option",
@@ -136,5 +146,6 @@ export const mobilenetv2Models: readonly ModelSpec[] = [
     minInputSize: (config) => config.stem === "imagenet" ? 32 : 16,
     channels: [1, 3],
     build: buildMobileNetV2,
+    resolveOptions,
   },
-];
+]);

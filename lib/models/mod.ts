@@ -2,6 +2,11 @@
  * The model zoo: registered FER and standard architectures (`createModel`, `listModels`), parameter
  * and MAC counts, Keras-style summaries, saving/loading in the tfjs layers format and transfer of
  * weights between models. Importing this module registers every built-in architecture.
+ *
+ * Where changes go: a new architecture family is one file here that builds its variants from
+ * layers.ts and registers them with `registerModels` (register.ts), checking its own options in
+ * its spec's `resolveOptions` (options.ts has the checks); registry.ts imports it so it
+ * registers. A new layer kind goes in layers.ts.
  */
 import "../backend/tfjs_mode.ts";
 export type {
@@ -15,7 +20,14 @@ export type {
   Normalization,
   StemKind,
 } from "./types.ts";
-export { createModel, getModelSpec, listModels, registerModel, resolveConfig } from "./registry.ts";
+export {
+  createModel,
+  getModelSpec,
+  listModels,
+  registerModel,
+  registerModels,
+  resolveConfig,
+} from "./registry.ts";
 export { BuildContext, type Convention } from "./build_context.ts";
 export { makeFerModel } from "./fer_model.ts";
 export {

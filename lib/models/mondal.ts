@@ -7,7 +7,9 @@ import type * as tf from "@tensorflow/tfjs";
 import type { BuildContext } from "./build_context.ts";
 import { batchNorm, classifier, conv2d, dense, dropout, flatten, maxPool } from "./layers.ts";
 import { scaleNormalization } from "./normalization.ts";
-import type { ModelGraph, ModelSpec } from "./types.ts";
+import { checkNonNegative, checkRate } from "./options.ts";
+import { registerModels } from "./register.ts";
+import type { FamilyOptions, InputShape, ModelGraph } from "./types.ts";
 
 const PAPER =
   "Mondal et al., CNN study on FER2013 (7 classes): shallow, improved and deep models " +
@@ -68,8 +70,16 @@ function buildDeep(input: tf.SymbolicTensor, context: BuildContext): ModelGraph 
 
 const fer2013 = { inputShape: [48, 48, 1], numClasses: 7, l2: 0 } as const;
 
+/** Checks the family's options (ModelSpec.resolveOptions). */
+function resolveOptions(options: FamilyOptions, _shape: InputShape, name: string): FamilyOptions {
+  checkRate(name, "dropout", options.dropout);
+  checkRate(name, "convDropout", options.convDropout);
+  checkNonNegative(name, "l2", options.l2);
+  return {};
+}
+
 /** The three Mondal et al. variants. */
-export const mondalModels: readonly ModelSpec[] = [
+registerModels([
   {
     name: "mondal-shallow",
     description: "4 valid 3×3 convs + dense1024, no dropout",
@@ -80,6 +90,7 @@ export const mondalModels: readonly ModelSpec[] = [
     minInputSize: () => 24,
     channels: [1, 3],
     build: buildShallow,
+    resolveOptions,
   },
   {
     name: "mondal-improved",
@@ -91,6 +102,7 @@ export const mondalModels: readonly ModelSpec[] = [
     minInputSize: () => 24,
     channels: [1, 3],
     build: buildShallow,
+    resolveOptions,
   },
   {
     name: "mondal-deep",
@@ -102,5 +114,6 @@ export const mondalModels: readonly ModelSpec[] = [
     minInputSize: () => 16,
     channels: [1, 3],
     build: buildDeep,
+    resolveOptions,
   },
-];
+]);

@@ -1,21 +1,16 @@
 /**
  * The model registry, timm-style: every architecture variant is registered under a name with its
- * default configuration, and `createModel(name, options)` builds it. Families live in their own
- * files; this file only collects them, resolves options and wires the two tf.models.
+ * default configuration by its family's file (register.ts), and `createModel(name, options)`
+ * builds it. This file imports the families (so they register, in this order: FER papers first,
+ * then standard nets), checks the options every model takes and wires the two tf.models.
  */
 import * as tf from "@tensorflow/tfjs";
-import { FerError, unknownChoice, UsageError } from "../errors.ts";
-import { adeboModels } from "./adebo.ts";
+import { FerError, UsageError } from "../errors.ts";
 import { BuildContext } from "./build_context.ts";
-import { chenModels } from "./chen.ts";
-import { khaireddinModels } from "./khaireddin.ts";
-import { liuModels } from "./liu.ts";
-import { mobilenetv2Models } from "./mobilenetv2.ts";
-import { mondalModels } from "./mondal.ts";
 import { makeFerModel } from "./fer_model.ts";
 import { checkNormalization } from "../data/normalization.ts";
-import { resnetModels } from "./resnet.ts";
-import { shufflenetv2Models } from "./shufflenetv2.ts";
+import { checkNumber } from "./options.ts";
+import { getModelSpec } from "./register.ts";
 import type {
   CreateModelOptions,
   FamilyOptions,
@@ -23,58 +18,21 @@ import type {
   InputShape,
   ModelConfig,
   ModelSpec,
-  StemKind,
 } from "./types.ts";
-import { vggModels } from "./vgg.ts";
+import "./mondal.ts";
+import "./liu.ts";
+import "./chen.ts";
+import "./adebo.ts";
+import "./khaireddin.ts";
+import "./vgg.ts";
+import "./resnet.ts";
+import "./mobilenetv2.ts";
+import "./shufflenetv2.ts";
 
-const registry = new Map<string, ModelSpec>();
-
-/** Adds an architecture to the registry (the built-in ones are added on import). */
-export function registerModel(spec: ModelSpec): void {
-  if (registry.has(spec.name)) throw new Error(`model '${spec.name}' is already registered`);
-  registry.set(spec.name, spec);
-}
-
-for (
-  const spec of [
-    ...mondalModels,
-    ...liuModels,
-    ...chenModels,
-    ...adeboModels,
-    ...khaireddinModels,
-    ...vggModels,
-    ...resnetModels,
-    ...mobilenetv2Models,
-    ...shufflenetv2Models,
-  ]
-) registerModel(spec);
-
-/** The registered model names, in registration order (FER papers first, then standard nets). */
-export function listModels(): string[] {
-  return [...registry.keys()];
-}
-
-/** The spec of `name`; a UsageError listing the valid names when there is none. */
-export function getModelSpec(name: string): ModelSpec {
-  const spec = registry.get(name);
-  if (!spec) throw unknownChoice("model", name, listModels());
-  return spec;
-}
+export { getModelSpec, listModels, registerModel, registerModels } from "./register.ts";
 
 /** Options every model takes, whatever its family. */
 const COMMON_OPTIONS = ["inputShape", "numClasses", "normalization", "seed", "init"];
-
-function checkNumber(
-  model: string,
-  option: string,
-  value: number,
-  valid: (v: number) => boolean,
-  expected: string,
-): void {
-  if (typeof value !== "number" || !valid(value)) {
-    throw new UsageError(`${model}: option ${option} must be ${expected}, got ${value}`);
-  }
-}
 
 function checkInputShape(spec: ModelSpec, shape: InputShape): void {
   const ok = Array.isArray(shape) && shape.length === 3 &&
@@ -92,13 +50,6 @@ function checkInputShape(spec: ModelSpec, shape: InputShape): void {
       }`,
     );
   }
-}
-
-function resolveStem(stem: StemKind, shape: InputShape): StemKind {
-  const choices: StemKind[] = ["auto", "small", "imagenet"];
-  if (!choices.includes(stem)) throw unknownChoice("stem", String(stem), choices);
-  if (stem !== "auto") return stem;
-  return Math.max(shape[0], shape[1]) <= 64 ? "small" : "imagenet";
 }
 
 /** Merges `options` over the spec's defaults and checks every value; throws UsageError. */
@@ -133,27 +84,12 @@ export function resolveConfig(spec: ModelSpec, options: CreateModelOptions = {})
     "an integer ≥ 2",
   );
   checkNumber(name, "seed", merged.seed, Number.isInteger, "an integer");
-  for (const option of ["dropout", "convDropout"] as const) {
-    const rate = merged[option];
-    if (rate !== undefined) checkNumber(name, option, rate, (v) => v >= 0 && v < 1, "in [0, 1)");
-  }
-  if (merged.l2 !== undefined) checkNumber(name, "l2", merged.l2, (v) => v >= 0, "≥ 0");
-  if (merged.widthMultiplier !== undefined) {
-    checkNumber(name, "widthMultiplier", merged.widthMultiplier, (v) => v > 0, "> 0");
-  }
-  if (merged.batchNorm !== undefined && typeof merged.batchNorm !== "boolean") {
-    throw new UsageError(`${name}: option batchNorm must be true or false`);
-  }
+  const family = spec.resolveOptions(merged, inputShape, name);
   const normalization = checkNormalization(
     defined.normalization ?? spec.normalization(inputShape[2]),
     inputShape[2],
   );
-  const config: ModelConfig = {
-    ...merged,
-    inputShape,
-    normalization,
-    ...(merged.stem === undefined ? {} : { stem: resolveStem(merged.stem, inputShape) }),
-  };
+  const config: ModelConfig = { ...merged, inputShape, normalization, ...family };
   const minSize = spec.minInputSize(config);
   if (Math.min(inputShape[0], inputShape[1]) < minSize) {
     throw new UsageError(

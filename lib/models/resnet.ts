@@ -19,7 +19,9 @@ import {
   zeroPad,
 } from "./layers.ts";
 import { imagenetNormalization } from "./normalization.ts";
-import type { ModelConfig, ModelGraph, ModelSpec } from "./types.ts";
+import { checkNonNegative, checkRate, resolveStem } from "./options.ts";
+import { registerModels } from "./register.ts";
+import type { FamilyOptions, InputShape, ModelConfig, ModelGraph } from "./types.ts";
 
 type Tensor = tf.SymbolicTensor;
 
@@ -126,12 +128,20 @@ function resnetMinInputSize(config: ModelConfig): number {
   return config.stem === "imagenet" ? 32 : 8;
 }
 
+/** Checks the family's options and resolves its stem (ModelSpec.resolveOptions). */
+function resolveOptions(options: FamilyOptions, shape: InputShape, name: string): FamilyOptions {
+  checkRate(name, "dropout", options.dropout);
+  checkNonNegative(name, "l2", options.l2);
+  return { stem: resolveStem(options.stem ?? "auto", shape) };
+}
+
 const shared = {
   paper: "He et al. 2016, Deep Residual Learning for Image Recognition (torchvision layout)",
   convention: "torch",
   normalization: imagenetNormalization,
   minInputSize: resnetMinInputSize,
   channels: [1, 3],
+  resolveOptions,
 } as const;
 
 const defaults = {
@@ -143,7 +153,7 @@ const defaults = {
 } as const;
 
 /** `resnet18` and `resnet50`. */
-export const resnetModels: readonly ModelSpec[] = [
+registerModels([
   {
     ...shared,
     name: "resnet18",
@@ -158,4 +168,4 @@ export const resnetModels: readonly ModelSpec[] = [
     defaults,
     build: resnet(bottleneckBlock, [3, 4, 6, 3]),
   },
-];
+]);

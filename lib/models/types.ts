@@ -19,8 +19,9 @@ export type { Normalization };
 export type StemKind = "auto" | "small" | "imagenet";
 
 /**
- * Options a family may accept. A family accepts exactly the keys present in its spec's `defaults`;
- * anything else is a usage error that lists what it does accept.
+ * Options a family may accept. A family accepts exactly the keys present in its spec's `defaults`
+ * (anything else is a usage error that lists what it does accept) and checks their values itself
+ * (`ModelSpec.resolveOptions`).
  */
 export interface FamilyOptions {
   /** Dropout rate in the classifier head (0 removes the layer). */
@@ -84,6 +85,12 @@ export interface ModelSpec {
   minInputSize(config: ModelConfig): number;
   /** Channel counts the architecture accepts (e.g. [1, 3]). */
   readonly channels: readonly number[];
+  /**
+   * Checks the family's options (the keys of `defaults` besides inputShape and numClasses, as
+   * merged over the defaults) and returns those it resolves (e.g. `stem: "auto"` made concrete
+   * for `inputShape`); a bad one is a UsageError naming `name` and the option (see options.ts).
+   */
+  resolveOptions(options: FamilyOptions, inputShape: InputShape, name: string): FamilyOptions;
   /** Adds the layers to `input` and returns the embedding and probabilities. */
   build(input: tf.SymbolicTensor, context: BuildContext): ModelGraph;
 }

@@ -9,13 +9,23 @@ function cellText(text: string): string {
   return text.replaceAll("|", "\\|").replaceAll("\n", " ");
 }
 
-/** A GitHub-flavoured Markdown table with its caption as an italic line above it. */
-export function markdownTable(table: Table): string {
-  const numeric = table.numeric ?? table.columns.map((_, i) => i > 0);
+/** What markdownTable renders: a Table, its caption optional; `numeric: false` right-aligns none. */
+export type MarkdownTableInput = Omit<Table, "caption" | "numeric"> & {
+  readonly caption?: string;
+  readonly numeric?: readonly boolean[] | false;
+};
+
+/**
+ * A GitHub-flavoured Markdown table, with its caption (if any) as an italic line above it: the one
+ * Markdown table renderer (reports, experiment sections, benchmark tables).
+ */
+export function markdownTable(table: MarkdownTableInput): string {
+  const numeric = table.numeric === false
+    ? table.columns.map(() => false)
+    : table.numeric ?? table.columns.map((_, i) => i > 0);
   const line = (cells: readonly string[]) => `| ${cells.map(cellText).join(" | ")} |`;
   return [
-    `*${cellText(table.caption)}*`,
-    "",
+    ...(table.caption === undefined ? [] : [`*${cellText(table.caption)}*`, ""]),
     line(table.columns),
     `|${numeric.map((right) => (right ? " ---: " : " --- ")).join("|")}|`,
     ...table.rows.map(line),

@@ -1,24 +1,35 @@
 /**
- * The training loop: Keras' `fit` with fixed batch shapes, weight decay, callbacks, a NaN guard,
- * and checkpoints precise enough that a killed run resumes to the same numbers it would have had.
+ * The training loop: Keras' `fit` with fixed batch shapes and weight decay. `fit` only runs the
+ * steps and the validation; everything else (checkpoint and resume, progress, the NaN guard, the
+ * time limit, signals, best tracking, and the caller's early stopping and LR schedules) is a
+ * callback in ./callbacks/, each with the state it saves, precise enough that a killed run
+ * resumes to the same numbers it would have had.
  */
 import * as tf from "@tensorflow/tfjs";
 import "../backend/tfjs_mode.ts";
 import { FerError } from "../errors.ts";
 import { accuracy } from "../metrics/mod.ts";
 import { Random, routeMathRandom } from "../random.ts";
-import { BestTracker, type Callback, type EpochLogs, type Monitor } from "./callbacks.ts";
+import {
+  type BatchLogs,
+  BestEpoch,
+  type Callback,
+  type EpochLogs,
+  type FitCallback,
+  type FitControl,
+  type Halt,
+  ModelCheckpoint,
+  type Monitor,
+  ProgressLogger,
+  StopOnSignal,
+  TerminateOnNaN,
+  TimeLimit,
+} from "./callbacks/mod.ts";
 import type { CheckpointState, CheckpointStore } from "./checkpoint.ts";
-import { loadModelTensors, loadOptimizerTensors } from "./checkpoint.ts";
 import type { InterruptRequest } from "./interrupt.ts";
 import { trainingStep } from "./step.ts";
-import {
-  getLearningRate,
-  optimizerScalars,
-  restoreOptimizerScalars,
-  setLearningRate,
-} from "./optimizers.ts";
-import { EpochProgress, formatDuration, formatMetrics, type ProgressMode } from "./progress.ts";
+import { getLearningRate } from "./optimizers.ts";
+import type { ProgressMode } from "./progress.ts";
 
 /** Turns example indices into a model-ready batch. `random` drives augmentation when training. */
 export interface Batcher {
@@ -44,13 +55,7 @@ export interface TrainerOptions {
   readonly microBatch?: number;
   /** Also checkpoint every this many steps inside an epoch (0: only at epoch ends). */
   readonly checkpointEverySteps?: number;
-  /**
-   * Wall-clock time (Date.now() ms) the fit should end by (PyTorch Lightning's `max_time`): once
-   * it has passed, the fit checkpoints before its next step, mid-epoch if need be, and ends like
-   * a finished one, marked `timeLimitReached`; resuming it continues. So that every call makes
-   * progress and a cut run has an epoch to be evaluated on, a call trains at least one step and
-   * the run's first epoch always completes.
-   */
+  /** Wall-clock time (Date.now() ms) the fit should end by: see callbacks/time_limit.ts. */
   readonly deadline?: number;
   /** Asked before every step: a signal makes the fit checkpoint where it is and stop. */
   readonly interrupt?: InterruptRequest;
@@ -61,7 +66,11 @@ export interface TrainerOptions {
   readonly onEpochEnd?: (history: EpochLogs[]) => Promise<void> | void;
 }
 
-/** Everything besides tensors that a checkpoint needs to continue a run exactly. */
+/**
+ * Everything besides tensors that a checkpoint needs to continue a run exactly (`state.json`'s
+ * `training`; its shape is what old checkpoints hold, so keep it readable). The loop owns the
+ * position, the random streams, the running totals and the history; each callback its own fields.
+ */
 export interface TrainingState {
   epoch: number;
   step: number;
@@ -69,14 +78,18 @@ export interface TrainingState {
   augment: number[];
   tfjs: number[];
   running: { lossSum: number; correct: number; seen: number; seconds: number };
+  /** The learning rate (callbacks/checkpoint.ts). */
   lr: number;
   /** Optimizer state outside its slot tensors (Adam's β powers; see optimizerScalars). */
   optimizer?: Record<string, number>;
   history: EpochLogs[];
+  /** The caller's callbacks' `state()`, by name. */
   callbacks: Record<string, unknown>;
+  /** callbacks/best.ts. */
   best: { best: number | null; bestEpoch: number };
+  /** Why a callback stopped the fit (`TrainingControl.stop`). */
   stopped?: string;
-  /** Set when `deadline` ended the fit early; cleared when it resumes. */
+  /** Set when `deadline` ended the fit early; cleared when it resumes (callbacks/time_limit.ts). */
   timeLimitReached?: string;
 }
 
@@ -145,41 +158,123 @@ export async function evaluateBatches(
   };
 }
 
+/** The hooks of `Callback` and their arguments before the control. */
+interface Hooks {
+  onEpochBegin: [epoch: number];
+  onBatchBegin: [step: number];
+  onBatchEnd: [step: number, logs: BatchLogs];
+  onBatchesEnd: [];
+  onEpochEnd: [logs: EpochLogs];
+  onHalt: [];
+  onTrainEnd: [];
+}
+
+interface FitRunParts {
+  readonly model: tf.LayersModel;
+  readonly optimizer: tf.Optimizer;
+  readonly state: TrainingState;
+  readonly streams: { augment: Random; tfjs: Random };
+  readonly epochs: number;
+  /** Steps per epoch. */
+  readonly steps: number;
+  readonly batchSize: number;
+  /** Every callback, the trainer's own and the caller's, in the order they are called. */
+  readonly callbacks: FitCallback[];
+  /** The caller's callbacks, whose `state()` goes to `TrainingState.callbacks`. */
+  readonly own: Callback[];
+  /** The callback that follows the best epoch (also in `callbacks`). */
+  readonly best: BestEpoch;
+  readonly log: (line: string) => void;
+}
+
+/** One fit in progress: its state, random streams and callbacks, which it calls in order. */
+class FitRun implements FitControl {
+  stopReason: string | undefined;
+  halted: Halt | undefined;
+  epochStarted = 0;
+
+  readonly model: tf.LayersModel;
+  readonly optimizer: tf.Optimizer;
+  readonly state: TrainingState;
+  readonly streams: { augment: Random; tfjs: Random };
+  readonly epochs: number;
+  readonly steps: number;
+  readonly batchSize: number;
+  readonly callbacks: FitCallback[];
+  readonly own: Callback[];
+  readonly best: BestEpoch;
+  readonly log: (line: string) => void;
+
+  constructor(parts: FitRunParts) {
+    ({
+      model: this.model,
+      optimizer: this.optimizer,
+      state: this.state,
+      streams: this.streams,
+      epochs: this.epochs,
+      steps: this.steps,
+      batchSize: this.batchSize,
+      callbacks: this.callbacks,
+      own: this.own,
+      best: this.best,
+      log: this.log,
+    } = parts);
+  }
+
+  stop(reason: string) {
+    this.stopReason = reason;
+  }
+
+  halt(halt: Halt) {
+    this.halted ??= halt;
+  }
+
+  /** Calls `hook` of every callback in order; a halt skips the callbacks after the halting one. */
+  async dispatch<H extends keyof Hooks>(hook: H, ...args: Hooks[H]): Promise<void> {
+    const before = this.halted;
+    for (const callback of this.callbacks) {
+      const method = callback[hook] as ((...a: unknown[]) => unknown) | undefined;
+      await method?.call(callback, ...args, this);
+      if (this.halted !== before) return;
+    }
+  }
+
+  snapshot(): TrainingState {
+    const state = this.state;
+    state.augment = this.streams.augment.state();
+    state.tfjs = this.streams.tfjs.state();
+    for (const callback of this.callbacks) callback.saveTo?.(state);
+    state.callbacks = Object.fromEntries(
+      this.own.filter((c) => c.state).map((c) => [c.name, c.state!()]),
+    );
+    state.stopped = this.stopReason;
+    return state;
+  }
+
+  /** Takes the streams and every callback's state back from a checkpoint's TrainingState. */
+  restore(): void {
+    const state = this.state;
+    this.streams.augment = Random.fromState(state.augment);
+    this.streams.tfjs = Random.fromState(state.tfjs);
+    for (const callback of this.callbacks) callback.restoreFrom?.(state);
+    for (const callback of this.own) {
+      const saved = state.callbacks[callback.name];
+      if (saved !== undefined) callback.restore?.(saved);
+    }
+    this.stopReason = state.stopped;
+  }
+}
+
 /** Fits a model; see the module comment. One Trainer trains one run. */
 export class Trainer {
   readonly #model: tf.LayersModel;
   readonly #optimizer: tf.Optimizer;
   readonly #options: TrainerOptions;
-  readonly #callbacks: Callback[];
-  readonly #best: BestTracker;
-  #stopReason: string | undefined;
 
   constructor(model: tf.LayersModel, optimizer: tf.Optimizer, options: TrainerOptions) {
     this.#model = model;
     this.#optimizer = optimizer;
     this.#options = options;
-    this.#callbacks = options.callbacks ?? [];
-    this.#best = new BestTracker(options.checkpointMonitor ?? "val_accuracy");
-  }
-
-  /** Restores tensors and loop state from a checkpoint written by an earlier process. */
-  async restore(
-    store: CheckpointStore<TrainingState>,
-    checkpoint: CheckpointState<TrainingState>,
-  ): Promise<TrainingState> {
-    await loadModelTensors(store.dir, checkpoint.last.model, this.#model);
-    if (checkpoint.last.optimizer) {
-      await loadOptimizerTensors(store.dir, checkpoint.last.optimizer, this.#optimizer);
-    }
-    const state = checkpoint.training;
-    restoreOptimizerScalars(this.#optimizer, state.optimizer);
-    setLearningRate(this.#optimizer, state.lr);
-    for (const callback of this.#callbacks) {
-      const saved = state.callbacks[callback.name];
-      if (saved !== undefined) callback.restore?.(saved);
-    }
-    this.#best.restore(state.best);
-    return state;
   }
 
   /**
@@ -192,209 +287,161 @@ export class Trainer {
     store: CheckpointStore<TrainingState>,
     resumeFrom?: CheckpointState<TrainingState>,
   ): Promise<FitResult> {
-    const { epochs, seed, log } = this.#options;
-    const batchSize = Math.min(this.#options.batchSize, train.count);
-    if (batchSize < 1) throw new FerError("the training split is empty");
-    // Fixed batch shapes: the incomplete last batch is dropped; it is a different one each epoch.
-    const steps = Math.floor(train.count / batchSize);
-    const streams = {
-      augment: new Random(seed * 3 + 2),
-      tfjs: new Random(seed * 3 + 3),
-    };
-    let state: TrainingState;
-    let checkpoint = resumeFrom;
-    if (resumeFrom) {
-      state = await this.restore(store, resumeFrom);
-      streams.augment = Random.fromState(state.augment);
-      streams.tfjs = Random.fromState(state.tfjs);
-      log(`Resuming at epoch ${state.epoch + 1}, step ${state.step}/${steps}`);
-    } else {
-      state = {
-        epoch: 0,
-        step: 0,
-        shuffleAtEpochStart: new Random(seed * 3 + 1).state(),
-        augment: streams.augment.state(),
-        tfjs: streams.tfjs.state(),
-        running: { lossSum: 0, correct: 0, seen: 0, seconds: 0 },
-        lr: getLearningRate(this.#optimizer),
-        history: [],
-        callbacks: {},
-        best: this.#best.state(),
-      };
-    }
-    if (state.stopped) this.#stopReason = state.stopped;
-    state.timeLimitReached = undefined;
-    const { deadline, interrupt } = this.#options;
-    let interrupted: string | undefined;
-    const stopAtSignal = async () => {
-      const signal = interrupt?.signal();
-      if (signal === undefined) return false;
-      interrupted = `${signal} in epoch ${state.epoch + 1} of ${epochs} at step ${state.step}/` +
-        `${steps}`;
-      await save();
-      return true;
-    };
-    let stepsThisCall = 0;
-    const pastDeadline = () =>
-      deadline !== undefined && Date.now() >= deadline && stepsThisCall > 0 &&
-      state.history.length > 0;
-    const control = {
-      model: this.#model,
-      optimizer: this.#optimizer,
-      stop: (reason: string) => {
-        this.#stopReason = reason;
-      },
-      log,
-    };
-    const classWeights = this.#options.classWeights
-      ? tf.tensor1d(this.#options.classWeights)
-      : undefined;
-    const labelTensorFor = (indices: Int32Array) =>
-      tf.tensor1d(Array.from(indices, (i) => train.labels[i]), "int32");
-    const restoreMathRandom = routeMathRandom(streams.tfjs);
-    const save = async (bestImproved = false) => {
-      state.augment = streams.augment.state();
-      state.tfjs = streams.tfjs.state();
-      state.lr = getLearningRate(this.#optimizer);
-      state.optimizer = optimizerScalars(this.#optimizer);
-      state.best = this.#best.state();
-      state.callbacks = Object.fromEntries(
-        this.#callbacks.filter((c) => c.state).map((c) => [c.name, c.state!()]),
-      );
-      state.stopped = this.#stopReason;
-      const best = bestImproved
-        ? { epoch: this.#best.bestEpoch, value: this.#best.best, monitor: this.#best.monitor }
-        : undefined;
-      checkpoint = await store.write(checkpoint, this.#model, this.#optimizer, state, best);
-    };
-
+    const run = await this.#begin(train.count, store, resumeFrom);
+    const { state } = run;
+    const restoreMathRandom = routeMathRandom(run.streams.tfjs);
+    const classWeights = this.#options.classWeights && tf.tensor1d(this.#options.classWeights);
     try {
-      while (state.epoch < epochs && this.#stopReason === undefined) {
-        if (state.step === 0 && pastDeadline()) {
-          state.timeLimitReached = `time limit reached after epoch ${state.epoch} of ${epochs}`;
-          await save();
-          break;
-        }
-        if (state.step === 0 && await stopAtSignal()) break;
-        const epoch = state.epoch;
-        if (state.step === 0) {
-          for (const callback of this.#callbacks) await callback.onEpochBegin?.(epoch, control);
-          log(`Epoch ${epoch + 1}/${epochs}`);
-        }
+      while (state.epoch < run.epochs && run.stopReason === undefined && !run.halted) {
+        if (state.step === 0) await run.dispatch("onEpochBegin", state.epoch);
+        if (run.halted) break;
         // The order is re-derived from the stream's state at the epoch's start, so a run resumed
         // mid-epoch sees the same batches in the same order.
         const shuffle = Random.fromState(state.shuffleAtEpochStart);
         const order = shuffle.shuffle(Int32Array.from({ length: train.count }, (_, i) => i));
-        const started = performance.now() - state.running.seconds * 1000;
-        const progress = new EpochProgress(
-          steps,
-          batchSize,
-          this.#options.progress,
-          undefined,
-          undefined,
-          started,
-        );
-        const every = this.#options.checkpointEverySteps ?? 0;
-        while (state.step < steps) {
-          if (await stopAtSignal()) break;
-          if (state.step > 0 && pastDeadline()) {
-            state.timeLimitReached = `time limit reached in epoch ${epoch + 1} of ${epochs} ` +
-              `(step ${state.step}/${steps}, checkpointed)`;
-            await save();
-            break;
-          }
-          const indices = order.subarray(state.step * batchSize, (state.step + 1) * batchSize);
-          const x = train.images(indices, true, streams.augment);
-          const labels = labelTensorFor(indices);
-          const { loss, correct } = await trainingStep(this.#model, this.#optimizer, x, labels, {
-            weightDecay: this.#options.weightDecay,
-            labelSmoothing: this.#options.labelSmoothing,
-            classWeights,
-            microBatch: this.#options.microBatch,
-          });
-          tf.dispose([x, labels]);
-          state.step++;
-          stepsThisCall++;
-          if (!Number.isFinite(loss)) {
-            throw new FerError(
-              `loss became ${loss} at epoch ${epoch + 1}, step ${state.step}/${steps}; ` +
-                `training stopped (the last checkpoint is kept). Try a lower --lr.`,
-            );
-          }
-          state.running.lossSum += loss * batchSize;
-          state.running.correct += correct;
-          state.running.seen += batchSize;
-          state.running.seconds = (performance.now() - started) / 1000;
-          progress.update(
-            state.step,
-            state.running.lossSum / state.running.seen,
-            state.running.correct / state.running.seen,
-          );
-          if (every > 0 && state.step % every === 0 && state.step < steps) await save();
+        run.epochStarted = performance.now() - state.running.seconds * 1000;
+        while (state.step < run.steps) {
+          await run.dispatch("onBatchBegin", state.step);
+          if (run.halted) break;
+          const loss = await this.#step(run, train, order, classWeights);
+          await run.dispatch("onBatchEnd", state.step, { loss });
         }
-        progress.finish();
-        if (state.timeLimitReached || interrupted) break;
-        const logs: EpochLogs = {
-          epoch,
-          loss: state.running.lossSum / state.running.seen,
-          accuracy: state.running.correct / state.running.seen,
-          lr: getLearningRate(this.#optimizer),
-          seconds: (performance.now() - started) / 1000,
-        };
-        if (val) {
-          const result = await evaluateBatches(this.#model, val, batchSize);
-          logs.val_loss = result.loss;
-          logs.val_accuracy = result.accuracy;
-        }
+        await run.dispatch("onBatchesEnd");
+        if (run.halted) break;
+        const logs = await this.#epochLogs(run, val);
         state.history.push(logs);
-        const rate = (steps * batchSize) / logs.seconds;
-        log(
-          `${steps}/${steps} - ${formatDuration(logs.seconds)} - ${rate.toFixed(1)} img/s` +
-            formatMetrics({
-              loss: logs.loss,
-              accuracy: logs.accuracy,
-              val_loss: logs.val_loss,
-              val_accuracy: logs.val_accuracy,
-              lr: logs.lr,
-            }),
-        );
-        const improved = (val !== undefined || !this.#best.monitor.startsWith("val_")) &&
-          this.#best.update(logs);
-        if (improved) {
-          log(`${this.#best.monitor} improved to ${this.#best.best.toFixed(4)}: best checkpoint`);
-        }
-        for (const callback of this.#callbacks) await callback.onEpochEnd?.(logs, control);
         state.epoch++;
         state.step = 0;
         state.shuffleAtEpochStart = shuffle.state();
         state.running = { lossSum: 0, correct: 0, seen: 0, seconds: 0 };
-        await save(improved);
-        await this.#options.onEpochEnd?.(state.history);
+        await run.dispatch("onEpochEnd", logs);
       }
+      if (run.halted) await run.dispatch("onHalt");
     } finally {
       restoreMathRandom();
       classWeights?.dispose();
     }
-    if (interrupted) {
-      return {
-        history: state.history,
-        bestEpoch: this.#best.bestEpoch,
-        bestValue: this.#best.best,
-        monitor: this.#best.monitor,
-        interrupted,
-      };
-    }
-    if (this.#stopReason) log(this.#stopReason);
-    if (state.timeLimitReached) log(`${capitalised(state.timeLimitReached)}; resuming continues`);
-    for (const callback of this.#callbacks) await callback.onTrainEnd?.(control);
-    return {
-      history: state.history,
-      bestEpoch: this.#best.bestEpoch,
-      bestValue: this.#best.best,
-      monitor: this.#best.monitor,
-      stopReason: this.#stopReason,
-      timeLimitReached: state.timeLimitReached,
+    const { bestEpoch, best: bestValue, monitor } = run.best.tracker;
+    const result = { history: state.history, bestEpoch, bestValue, monitor };
+    if (run.halted?.kind === "interrupted") return { ...result, interrupted: run.halted.reason };
+    if (run.stopReason) run.log(run.stopReason);
+    if (run.halted) run.log(`${capitalised(run.halted.reason)}; resuming continues`);
+    await run.dispatch("onTrainEnd");
+    return { ...result, stopReason: run.stopReason, timeLimitReached: run.halted?.reason };
+  }
+
+  /** The fit's state, fresh or resumed from `resumeFrom`, and its callbacks in their order. */
+  async #begin(
+    count: number,
+    store: CheckpointStore<TrainingState>,
+    resumeFrom: CheckpointState<TrainingState> | undefined,
+  ): Promise<FitRun> {
+    const { epochs, seed, log, interrupt, deadline } = this.#options;
+    const batchSize = Math.min(this.#options.batchSize, count);
+    if (batchSize < 1) throw new FerError("the training split is empty");
+    // Fixed batch shapes: the incomplete last batch is dropped; it is a different one each epoch.
+    const steps = Math.floor(count / batchSize);
+    const best = new BestEpoch(this.#options.checkpointMonitor ?? "val_accuracy");
+    const checkpoint = new ModelCheckpoint(
+      store,
+      this.#optimizer,
+      best,
+      this.#options.checkpointEverySteps ?? 0,
+    );
+    const own = this.#options.callbacks ?? [];
+    const writeHistory: FitCallback = {
+      name: "HistoryWriter",
+      onEpochEnd: (_logs, control) => this.#options.onEpochEnd?.(control.state.history),
     };
+    // The order matters: a signal is asked for before anything else happens at a step, the
+    // time limit last (after the epoch's checkpoint: see TimeLimit), the checkpoint after every
+    // callback that changes what it saves.
+    const callbacks: FitCallback[] = [
+      ...(interrupt ? [new StopOnSignal(interrupt)] : []),
+      new TerminateOnNaN(),
+      new ProgressLogger(this.#options.progress),
+      best,
+      ...own,
+      checkpoint,
+      writeHistory,
+      new TimeLimit(deadline ?? Infinity),
+    ];
+    const streams = { augment: new Random(seed * 3 + 2), tfjs: new Random(seed * 3 + 3) };
+    const state: TrainingState = resumeFrom?.training ?? {
+      epoch: 0,
+      step: 0,
+      shuffleAtEpochStart: new Random(seed * 3 + 1).state(),
+      augment: streams.augment.state(),
+      tfjs: streams.tfjs.state(),
+      running: { lossSum: 0, correct: 0, seen: 0, seconds: 0 },
+      lr: getLearningRate(this.#optimizer),
+      history: [],
+      callbacks: {},
+      best: best.tracker.state(),
+    };
+    const run = new FitRun({
+      model: this.#model,
+      optimizer: this.#optimizer,
+      state,
+      streams,
+      epochs,
+      steps,
+      batchSize,
+      callbacks,
+      own,
+      best,
+      log,
+    });
+    if (resumeFrom) {
+      await checkpoint.resume(this.#model, resumeFrom);
+      run.restore();
+      log(`Resuming at epoch ${state.epoch + 1}, step ${state.step}/${steps}`);
+    }
+    return run;
+  }
+
+  /** One training step on the run's next batch; returns its loss. */
+  async #step(
+    run: FitRun,
+    train: Batcher,
+    order: Int32Array,
+    classWeights: tf.Tensor1D | undefined,
+  ): Promise<number> {
+    const { state, batchSize } = run;
+    const indices = order.subarray(state.step * batchSize, (state.step + 1) * batchSize);
+    const x = train.images(indices, true, run.streams.augment);
+    const labels = tf.tensor1d(Array.from(indices, (i) => train.labels[i]), "int32");
+    const { loss, correct } = await trainingStep(this.#model, this.#optimizer, x, labels, {
+      weightDecay: this.#options.weightDecay,
+      labelSmoothing: this.#options.labelSmoothing,
+      classWeights,
+      microBatch: this.#options.microBatch,
+    });
+    tf.dispose([x, labels]);
+    state.step++;
+    state.running.lossSum += loss * batchSize;
+    state.running.correct += correct;
+    state.running.seen += batchSize;
+    state.running.seconds = (performance.now() - run.epochStarted) / 1000;
+    return loss;
+  }
+
+  /** The epoch's logs: its running training numbers and, with `val`, the validation ones. */
+  async #epochLogs(run: FitRun, val: Batcher | undefined): Promise<EpochLogs> {
+    const { running } = run.state;
+    const logs: EpochLogs = {
+      epoch: run.state.epoch,
+      loss: running.lossSum / running.seen,
+      accuracy: running.correct / running.seen,
+      lr: getLearningRate(this.#optimizer),
+      seconds: (performance.now() - run.epochStarted) / 1000,
+    };
+    if (val) {
+      const result = await evaluateBatches(this.#model, val, run.batchSize);
+      logs.val_loss = result.loss;
+      logs.val_accuracy = result.accuracy;
+    }
+    return logs;
   }
 }
 

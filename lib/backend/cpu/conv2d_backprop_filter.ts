@@ -6,6 +6,7 @@
  * (ReLU outputs) are skipped: they add nothing to a finite gradient.
  */
 import * as tf from "@tensorflow/tfjs";
+import { type KernelTable, registerKernelTable } from "../kernel_table.ts";
 
 /** The cpu backend's view of tensor data, as tfjs-cpu's own kernels use it. */
 interface CpuBackend {
@@ -74,14 +75,17 @@ export function cpuConv2DBackpropFilterConfig(shipped: tf.KernelFunc): tf.Kernel
   };
 }
 
-let registered = false;
+/** The cpu backend's kernel table. */
+export const cpuTrainingKernels: KernelTable = {
+  name: "cpu",
+  entries: [{
+    backend: "cpu",
+    kernelName: tf.Conv2DBackpropFilter,
+    wrap: (shipped) => cpuConv2DBackpropFilterConfig(shipped).kernelFunc,
+  }],
+};
 
 /** Registers our cpu kernels in place of the shipped ones (safe to call repeatedly). */
 export function registerCpuTrainingKernels(): void {
-  if (registered) return;
-  const shipped = tf.getKernel(tf.Conv2DBackpropFilter, "cpu");
-  if (shipped === undefined) throw new Error("the cpu backend ships no Conv2DBackpropFilter");
-  tf.unregisterKernel(tf.Conv2DBackpropFilter, "cpu");
-  tf.registerKernel(cpuConv2DBackpropFilterConfig(shipped.kernelFunc));
-  registered = true;
+  registerKernelTable(cpuTrainingKernels);
 }

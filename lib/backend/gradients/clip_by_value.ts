@@ -10,19 +10,17 @@ import { CLIP_BY_VALUE_GRAD } from "../wasm/clip_gradient.ts";
 const coreGradient = tf.getGradient(tf.ClipByValue)!.gradFunc;
 
 /** Replaces tfjs-core's ClipByValue gradient (globally: gradients are not per backend). */
-export function registerClipByValueGradient(): void {
-  tf.registerGradient({
-    kernelName: tf.ClipByValue,
-    inputsToSave: ["x"],
-    gradFunc: (dy, saved, attrs) => {
-      const [x] = saved;
-      const gradient = dy as tf.Tensor;
-      const fused = tf.getKernel(CLIP_BY_VALUE_GRAD, tf.getBackend()) !== undefined &&
-        x.dtype === "float32" && gradient.dtype === "float32";
-      if (!fused) return coreGradient(dy, saved, attrs);
-      return {
-        x: () => tf.engine().runKernel(CLIP_BY_VALUE_GRAD, { dy: gradient, x }, attrs) as tf.Tensor,
-      };
-    },
-  });
-}
+export const clipByValueGradient: tf.GradConfig = {
+  kernelName: tf.ClipByValue,
+  inputsToSave: ["x"],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved;
+    const gradient = dy as tf.Tensor;
+    const fused = tf.getKernel(CLIP_BY_VALUE_GRAD, tf.getBackend()) !== undefined &&
+      x.dtype === "float32" && gradient.dtype === "float32";
+    if (!fused) return coreGradient(dy, saved, attrs);
+    return {
+      x: () => tf.engine().runKernel(CLIP_BY_VALUE_GRAD, { dy: gradient, x }, attrs) as tf.Tensor,
+    };
+  },
+};

@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 
-function fusedBatchNormGradient(
+function fusedBatchNormGradientFunc(
   dy: tf.Tensor | tf.Tensor[],
   saved: tf.Tensor[],
   attrs: tf.NamedAttrMap,
@@ -37,10 +37,8 @@ function fusedBatchNormGradient(
 }
 
 /** Replaces tfjs-core's FusedBatchNorm gradient (globally: gradients are not per backend). */
-export function registerFusedBatchNormGradient(): void {
-  tf.registerGradient({
-    kernelName: tf.FusedBatchNorm,
-    inputsToSave: ["x", "mean", "variance", "scale"],
-    gradFunc: fusedBatchNormGradient as unknown as tf.GradFunc,
-  });
-}
+export const fusedBatchNormGradient: tf.GradConfig = {
+  kernelName: tf.FusedBatchNorm,
+  inputsToSave: ["x", "mean", "variance", "scale"],
+  gradFunc: fusedBatchNormGradientFunc as unknown as tf.GradFunc,
+};

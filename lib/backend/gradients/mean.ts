@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 
-function meanGradient(
+function meanGradientFunc(
   dy: tf.Tensor | tf.Tensor[],
   saved: tf.Tensor[],
   attrs: tf.NamedAttrMap,
@@ -22,10 +22,8 @@ function meanGradient(
 }
 
 /** Replaces tfjs-core's Mean gradient (globally: gradients are not per backend). */
-export function registerMeanGradient(): void {
-  tf.registerGradient({
-    kernelName: tf.Mean,
-    inputsToSave: ["x"],
-    gradFunc: meanGradient as unknown as tf.GradFunc,
-  });
-}
+export const meanGradient: tf.GradConfig = {
+  kernelName: tf.Mean,
+  inputsToSave: ["x"],
+  gradFunc: meanGradientFunc as unknown as tf.GradFunc,
+};

@@ -13,6 +13,8 @@ import type { KernelArgs, WasmHeapBackend } from "../wasm/kernel_call.ts";
 import type { Precision } from "../precision.ts";
 import { DNNL, type OneDnn } from "./library.ts";
 import { batchNormKernels } from "./batch_norm.ts";
+import { batchNormTrainingGradient } from "../batch_norm_training.ts";
+import { type KernelTable, registerKernelTable, unregisterKernelTable } from "../kernel_table.ts";
 import { type ConvolutionShape, type FusedActivation, runConvolution } from "./convolution.ts";
 
 type Conv4D = [number, number, number, number];
@@ -171,10 +173,23 @@ const oneDnnKernels: ReadonlyArray<[string, OneDnnKernel]> = [
   [tf.DepthwiseConv2dNativeBackpropFilter, backpropFilterKernel(true)],
 ];
 
-/** The wasm kernels ours replaced, to fall back on and to restore. */
-const replaced = new Map<string, tf.KernelConfig>();
-/** Kernels only this backend has (the fused training batch norm), to remove again. */
-const added = new Set<string>();
+/** The oneDNN kernel table for `lib`: convolutions over wasm's, and the training batch norm. */
+export function oneDnnKernelTable(lib: OneDnn): KernelTable {
+  return {
+    name: "onednn",
+    entries: [
+      ...oneDnnKernels.map(([kernelName, run]) => ({
+        backend: "wasm",
+        kernelName,
+        wrap: (previous: tf.KernelFunc) =>
+          ((args: KernelArgs) =>
+            run(lib, args) ?? previous(args as never)) as unknown as tf.KernelFunc,
+      })),
+      ...batchNormKernels(lib).map((kernel) => ({ kernel })),
+      { gradient: batchNormTrainingGradient },
+    ],
+  };
+}
 
 /**
  * Makes the wasm backend run its convolutions and training batch norm in oneDNN, the convolutions
@@ -186,39 +201,11 @@ export function registerOneDnnKernels(
   convolutionPrecision: Precision = "fp32",
 ): void {
   precision = convolutionPrecision;
-  for (const [kernelName, run] of oneDnnKernels) {
-    if (replaced.has(kernelName)) continue;
-    const previous = tf.getKernel(kernelName, "wasm");
-    if (previous === undefined) {
-      throw new Error(`the wasm backend has no '${kernelName}' kernel to build on`);
-    }
-    tf.unregisterKernel(kernelName, "wasm");
-    tf.registerKernel({
-      kernelName,
-      backendName: "wasm",
-      // The shipped set-up (binding its wasm function) must still run for the fallback.
-      setupFunc: previous.setupFunc,
-      disposeFunc: previous.disposeFunc,
-      kernelFunc: ((args: KernelArgs) =>
-        run(lib, args) ?? previous.kernelFunc(args as never)) as unknown as tf.KernelFunc,
-    });
-    replaced.set(kernelName, previous);
-  }
-  for (const config of batchNormKernels(lib)) {
-    if (added.has(config.kernelName)) continue;
-    tf.registerKernel(config);
-    added.add(config.kernelName);
-  }
+  registerKernelTable(oneDnnKernelTable(lib));
 }
 
 /** Puts the wasm kernels back (for `--backend wasm` after onednn in one process). */
 export function unregisterOneDnnKernels(): void {
   precision = "fp32";
-  for (const [kernelName, previous] of replaced) {
-    tf.unregisterKernel(kernelName, "wasm");
-    tf.registerKernel(previous);
-  }
-  replaced.clear();
-  for (const kernelName of added) tf.unregisterKernel(kernelName, "wasm");
-  added.clear();
+  unregisterKernelTable("onednn");
 }

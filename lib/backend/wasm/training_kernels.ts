@@ -1,6 +1,6 @@
 /**
- * The kernels wasm needs to train conv nets fast, registered with `tf.registerKernel` for backend
- * "wasm". tfjs-backend-wasm 4.22 ships no Conv2DBackpropFilter and no depthwise backprop kernels;
+ * The kernels wasm needs to train conv nets fast: the wasm backend's kernel table
+ * (../kernel_table.ts). tfjs-backend-wasm 4.22 ships no Conv2DBackpropFilter and no depthwise backprop kernels;
  * other shipped kernels work but were the largest costs of a training step in our profile
  * (docs/BENCHMARKS.md): a C-loop Conv2DBackpropInput and MaxPoolGrad, reductions that transpose
  * first, and matMuls with transposed operands. Every other kernel that training our layers needs
@@ -18,38 +18,42 @@ import { castConfig, identityConfig } from "./shared_copies.ts";
 import { clipByValueGradConfig } from "./clip_gradient.ts";
 import { squareConfig } from "./square.ts";
 import { tileConfig } from "./tile.ts";
+import { kernelNames, type KernelTable, registerKernelTable } from "../kernel_table.ts";
+import { fusedBatchNormGradient } from "../gradients/fused_batch_norm.ts";
+import { clipByValueGradient } from "../gradients/clip_by_value.ts";
+import { meanGradient } from "../gradients/mean.ts";
 
-/** Kernels that replace or add to the shipped ones outright. */
-const standalone: readonly tf.KernelConfig[] = [
-  conv2DBackpropFilterConfig,
-  conv2DBackpropInputConfig,
-  depthwiseBackpropFilterConfig,
-  depthwiseBackpropInputConfig,
-  maxPoolGradConfig,
-  clipByValueGradConfig,
-];
-
-/** Kernels that handle the cases they speed up and pass the rest to the shipped kernel. */
-const wrapping: ReadonlyArray<[string, (shipped: tf.KernelFunc) => tf.KernelConfig]> = [
-  [tf.BatchMatMul, batchMatMulConfig],
-  [tf.Sum, sumConfig],
-  [tf.Mean, meanConfig],
-  [tf.Identity, identityConfig],
-  [tf.Cast, castConfig],
-  [tf.Square, squareConfig],
-  [tf.Tile, tileConfig],
-];
-
-/** The configs we registered, so a second call recognises its own kernels. */
-const ours = new Set<tf.KernelConfig>();
-
-function install(config: tf.KernelConfig): void {
-  if (tf.getKernel(config.kernelName, "wasm") !== undefined) {
-    tf.unregisterKernel(config.kernelName, "wasm");
-  }
-  tf.registerKernel(config);
-  ours.add(config);
-}
+/** Our wasm training kernels, and the gradients that use them (or help every backend). */
+export const wasmTrainingKernels: KernelTable = {
+  name: "wasm",
+  entries: [
+    // Kernels that replace or add to the shipped ones outright.
+    { kernel: conv2DBackpropFilterConfig },
+    { kernel: conv2DBackpropInputConfig },
+    { kernel: depthwiseBackpropFilterConfig },
+    { kernel: depthwiseBackpropInputConfig },
+    { kernel: maxPoolGradConfig },
+    { kernel: clipByValueGradConfig },
+    // Kernels that handle the cases they speed up and pass the rest to the shipped kernel.
+    ...([
+      [tf.BatchMatMul, batchMatMulConfig],
+      [tf.Sum, sumConfig],
+      [tf.Mean, meanConfig],
+      [tf.Identity, identityConfig],
+      [tf.Cast, castConfig],
+      [tf.Square, squareConfig],
+      [tf.Tile, tileConfig],
+    ] as const).map(([kernelName, config]) => ({
+      backend: "wasm",
+      kernelName,
+      wrap: (shipped: tf.KernelFunc) => config(shipped).kernelFunc,
+    })),
+    // Gradients are global; these are registered with wasm, the backend they were written for.
+    { gradient: fusedBatchNormGradient },
+    { gradient: clipByValueGradient },
+    { gradient: meanGradient },
+  ],
+};
 
 /**
  * Registers our training kernels for wasm. Needs the wasm package imported (its shipped kernels
@@ -57,26 +61,8 @@ function install(config: tf.KernelConfig): void {
  * backend starts (none of ours needs set-up).
  */
 export function registerWasmTrainingKernels(): void {
-  for (const config of standalone) {
-    if (tf.getKernel(config.kernelName, "wasm") !== config) install(config);
-  }
-  for (const [kernelName, wrap] of wrapping) {
-    const current = tf.getKernel(kernelName, "wasm");
-    if (current !== undefined && ours.has(current)) continue;
-    if (current === undefined) {
-      throw new Error(`the wasm backend ships no '${kernelName}' kernel to build on`);
-    }
-    // The shipped set-up (binding its wasm function) must still run when the backend starts.
-    install({
-      ...wrap(current.kernelFunc),
-      setupFunc: current.setupFunc,
-      disposeFunc: current.disposeFunc,
-    });
-  }
+  registerKernelTable(wasmTrainingKernels);
 }
 
 /** The names of the kernels registerWasmTrainingKernels() registers. */
-export const wasmTrainingKernelNames: readonly string[] = [
-  ...standalone.map((c) => c.kernelName),
-  ...wrapping.map(([name]) => name),
-];
+export const wasmTrainingKernelNames: readonly string[] = kernelNames(wasmTrainingKernels);
