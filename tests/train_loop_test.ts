@@ -307,3 +307,42 @@ Deno.test("at an epoch's end a passed time limit is asked before a signal that c
     optimizer.dispose();
   });
 });
+
+Deno.test("a signal mid-epoch stops the fit before the next step, not at the epoch's end", async () => {
+  // In a process of its own: a signal to this one would reach every test's listener. The fit
+  // signals itself after its second step of fifty.
+  const script = `
+    import * as tf from "@tensorflow/tfjs";
+    import { listenForInterrupt } from "./lib/train/interrupt.ts";
+    import { CheckpointStore } from "./lib/train/checkpoint.ts";
+    import { Trainer } from "./lib/train/trainer.ts";
+    import { createOptimizer } from "./lib/train/optimizers.ts";
+    await tf.setBackend("cpu");
+    const labels = Int32Array.from({ length: 200 }, (_, i) => i % 2);
+    const images = (indices) =>
+      tf.tidy(() => tf.stack(Array.from(indices, (i) => tf.fill([4, 4, 1], labels[i]))));
+    const model = tf.sequential({ layers: [
+      tf.layers.flatten({ inputShape: [4, 4, 1] }),
+      tf.layers.dense({ units: 2, activation: "softmax" }),
+    ] });
+    const interrupt = listenForInterrupt(() => {});
+    const result = await new Trainer(model, createOptimizer({ name: "sgd", lr: 0.01 }), {
+      epochs: 1, batchSize: 4, seed: 1, progress: "quiet", log: () => {}, interrupt,
+      callbacks: [{
+        name: "SelfSignal",
+        onBatchEnd: (step) => void (step === 2 && Deno.kill(Deno.pid, "SIGINT")),
+      }],
+    }).fit({ count: 200, labels, images }, undefined,
+      new CheckpointStore(Deno.makeTempDirSync() + "/c"));
+    interrupt.stop();
+    console.log(JSON.stringify({ interrupted: result.interrupted ?? null }));`;
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--ext=js", script],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const said = new TextDecoder().decode(output.stdout);
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  assert.match(said, /"interrupted":"SIGINT in epoch 1 of 1 at step [23]\/50"/);
+});
