@@ -291,9 +291,12 @@ class LocalSlurm {
         "",
       ].join("\n"),
     );
+    // Each daemon in a session of its own (setsid execs it in place, so its pid stays the one
+    // stopped below): a signal one sends to its process group cannot reach this test process,
+    // where other modules train with SIGINT/SIGTERM listeners.
     const daemon = (command: string, args: string[]) => {
-      const child = new Deno.Command(findProgram(command)!, {
-        args,
+      const child = new Deno.Command("setsid", {
+        args: [findProgram(command)!, ...args],
         env: this.env,
         stdout: "null",
         stderr: "null",
