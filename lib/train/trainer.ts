@@ -188,37 +188,15 @@ interface FitRunParts {
 }
 
 /** One fit in progress: its state, random streams and callbacks, which it calls in order. */
+// The parts become the run's own fields (declaration merging), so they are listed once.
+interface FitRun extends FitRunParts {}
 class FitRun implements FitControl {
   stopReason: string | undefined;
   halted: Halt | undefined;
   epochStarted = 0;
 
-  readonly model: tf.LayersModel;
-  readonly optimizer: tf.Optimizer;
-  readonly state: TrainingState;
-  readonly streams: { augment: Random; tfjs: Random };
-  readonly epochs: number;
-  readonly steps: number;
-  readonly batchSize: number;
-  readonly callbacks: FitCallback[];
-  readonly own: Callback[];
-  readonly best: BestEpoch;
-  readonly log: (line: string) => void;
-
   constructor(parts: FitRunParts) {
-    ({
-      model: this.model,
-      optimizer: this.optimizer,
-      state: this.state,
-      streams: this.streams,
-      epochs: this.epochs,
-      steps: this.steps,
-      batchSize: this.batchSize,
-      callbacks: this.callbacks,
-      own: this.own,
-      best: this.best,
-      log: this.log,
-    } = parts);
+    Object.assign(this, parts);
   }
 
   stop(reason: string) {
