@@ -50,19 +50,24 @@ async function pageFps(camera: string): Promise<string> {
   }).spawn();
   const reader = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let said = "";
-  while (!/http:\/\/\S+\//.test(said)) said += (await reader.read()).value ?? "";
-  const url = said.match(/http:\/\/\S+\//)![0];
-  const { chromium } = await import("playwright-core");
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--use-fake-device-for-media-stream",
-      "--use-fake-ui-for-media-stream",
-      `--use-file-for-fake-video-capture=${camera}`,
-    ],
-  });
+  let browser;
   try {
+    while (!/http:\/\/\S+\//.test(said)) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error(`fer serve stopped: ${said}`);
+      said += value;
+    }
+    const url = said.match(/http:\/\/\S+\//)![0];
+    const { chromium } = await import("playwright-core");
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        `--use-file-for-fake-video-capture=${camera}`,
+      ],
+    });
     const page = await browser.newPage();
     await page.goto(url);
     await page.waitForFunction(() => Number(document.body.dataset.frames ?? 0) >= 40, undefined, {
@@ -75,8 +80,10 @@ async function pageFps(camera: string): Promise<string> {
     }));
     return `${Number(fps).toFixed(1)} (${faces} found; ${backend})`;
   } finally {
-    await browser.close();
-    server.kill();
+    await browser?.close();
+    try {
+      server.kill();
+    } catch { /* already exited */ }
     await reader.cancel();
     await server.status;
   }

@@ -3,9 +3,11 @@
  * missing, and, on a video made from CK+48 faces (happy for two seconds, then surprise), that the
  * shipped model labels each part right, one id follows the face, --smooth delays the switch, the
  * outputs (JSON, CSV, summary, figure, annotated video with the audio) agree, and a truncated file
- * gives a clear error while keeping the rows read before the break.
+ * gives a clear error while keeping the rows read before the break, and a file that is no video
+ * changes nothing in --out.
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { boxIou, FaceTracker } from "../lib/predict/mod.ts";
 import { parseFps } from "../cli/commands/predict_video.ts";
@@ -234,5 +236,28 @@ Deno.test("a truncated video gives a clear error and keeps the rows read before 
     const refused = await fer(["predict", broken]);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /broken\.mp4: not a video ffmpeg can read/);
+  });
+});
+
+Deno.test("a file that is no video leaves --out as it was, --overwrite or not", async () => {
+  if (!ffmpegPresent()) return;
+  await withTempDir(async (dir) => {
+    const broken = join(dir, "broken.mp4");
+    await Deno.writeTextFile(broken, "not a video at all");
+    const out = join(dir, "out");
+    const fresh = await fer(["predict", broken, "--out", out, "--json"]);
+    assert.equal(fresh.code, 1);
+    assert.match(fresh.stderr, /broken\.mp4: not a video ffmpeg can read/);
+    assert.equal(fresh.stdout, "", "no JSON begun");
+    assert.ok(!existsSync(join(out, "broken.timeline.csv")), "no header-only CSV left behind");
+    await Deno.mkdir(out, { recursive: true });
+    await Deno.writeTextFile(join(out, "broken.timeline.csv"), "earlier results\n");
+    const replaced = await fer(["predict", broken, "--out", out, "--overwrite"]);
+    assert.equal(replaced.code, 1);
+    assert.match(replaced.stderr, /not a video ffmpeg can read/);
+    assert.equal(
+      await Deno.readTextFile(join(out, "broken.timeline.csv")),
+      "earlier results\n",
+    );
   });
 });

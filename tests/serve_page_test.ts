@@ -177,22 +177,23 @@ Deno.test("the page labels a face on a fake webcam, then one in a photo given to
       fps: 10,
     });
     const { url, stop } = await startServe();
-    const { chromium } = await import("playwright-core");
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        `--use-file-for-fake-video-capture=${camera}`,
-      ],
-    });
+    let browser;
     try {
+      const { chromium } = await import("playwright-core");
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [
+          "--no-sandbox",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--use-fake-device-for-media-stream",
+          "--use-fake-ui-for-media-stream",
+          `--use-file-for-fake-video-capture=${camera}`,
+        ],
+      });
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on("pageerror", (error) => errors.push(String(error)));
@@ -250,7 +251,7 @@ Deno.test("the page labels a face on a fake webcam, then one in a photo given to
       );
       assert.deepEqual(fromPhoto, ["surprise"]);
     } finally {
-      await browser.close();
+      await browser?.close();
       await stop();
     }
   });

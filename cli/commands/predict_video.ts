@@ -4,6 +4,7 @@
  * an interrupted or damaged video keeps every row written before the break. At the end come the
  * per-face summary (a table), the emotion-over-time figure and the annotated video.
  */
+import { existsSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { FerError, UsageError } from "../../lib/errors.ts";
 import type { ExpressionModel, FaceDetector } from "../../lib/predict/mod.ts";
@@ -16,6 +17,7 @@ import {
   timelineJson,
 } from "../../lib/predict/video_format.ts";
 import { predictVideo, type VideoPredictOptions } from "../../lib/predict/video.ts";
+import { probeVideo } from "../../lib/predict/ffmpeg.ts";
 import { emotionTimelineFigure } from "../../lib/report/plots/emotion_timeline.ts";
 import type { TtaChoice } from "../../lib/train/config.ts";
 
@@ -68,10 +70,12 @@ export async function runVideoPredict(
   const fps = parseFps(options.fps);
   const { model, detector, tta } = setup;
   const classNames = model.classNames;
+  // Probed before anything is written or removed: a file that is no video leaves --out as it was.
+  const info = await probeVideo(video);
   const outputs = options.out === undefined ? undefined : videoOutputs(options.out, video);
   if (outputs) {
     for (const file of Object.values(outputs)) {
-      if (!(await exists(file))) continue;
+      if (!existsSync(file)) continue;
       if (!options.overwrite) {
         throw new FerError(
           `${file} already exists: pass --overwrite to replace it, or choose another --out ` +
@@ -107,6 +111,7 @@ export async function runVideoPredict(
     detector,
     tta,
     fps,
+    info,
     smooth: options.smooth,
     scoreThreshold: options.threshold,
     tiles: options.tiles,
@@ -177,15 +182,6 @@ export async function runVideoPredict(
     return 1;
   }
   return 0;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -3,6 +3,7 @@
  * into a pipe as raw rgb24 and read one at a time (so memory stays the size of a frame however long
  * the video), and annotated frames are piped into an encoder that copies the original's audio.
  */
+import { toPixels } from "../data/mod.ts";
 import { FerError } from "../errors.ts";
 import type { RgbaImage } from "./types.ts";
 
@@ -135,7 +136,8 @@ export interface VideoFrame {
 /**
  * The frames of `info`'s video, one at a time, sampled at `fps` frames per second ("all": every
  * frame, timed at the stream's average rate). Throws FerError when ffmpeg stops on an error (a
- * truncated or damaged file) after yielding the frames it could decode.
+ * truncated or damaged file) after yielding the frames it could decode; errors in a file decoded
+ * to its end are a warning on stderr.
  */
 export async function* readFrames(
   info: VideoInfo,
@@ -198,13 +200,19 @@ export async function* readFrames(
   }
   const status = await decoder.status;
   const said = (await errors).trim();
-  if (!status.success || said !== "") {
-    throw new FerError(
-      `${info.path}: the video is damaged or truncated after ${index} frame(s) ` +
-        `(${(index / rate).toFixed(2)} s): ffmpeg said: ${firstLine(said)}` +
-        (status.success ? "" : ` (exit status ${status.code})`),
-    );
+  if (said === "" && status.success) return;
+  // ffmpeg exits 0 on a file that ends early too ("File ended prematurely"), so a clean exit with
+  // messages is a truncation only when frames are missing from the duration the file states.
+  const expected = Number.isFinite(info.duration) ? Math.round(info.duration * rate) : NaN;
+  if (status.success && !(index + 1 < expected)) {
+    console.error(`warning: ${info.path}: decoded with errors: ${firstLine(said)}`);
+    return;
   }
+  throw new FerError(
+    `${info.path}: the video is damaged or truncated after ${index} frame(s) ` +
+      `(${(index / rate).toFixed(2)} s): ffmpeg said: ${firstLine(said)}` +
+      (status.success ? "" : ` (exit status ${status.code})`),
+  );
 }
 
 function rgbToRgba(rgb: Uint8Array, width: number, height: number): RgbaImage {
@@ -275,13 +283,7 @@ export class VideoWriter {
 
   /** Appends one frame (RGBA pixels of the writer's size). */
   async write(image: RgbaImage): Promise<void> {
-    const count = this.width * this.height;
-    const rgb = new Uint8Array(count * 3);
-    for (let i = 0, j = 0; i < count; i++, j += 4) {
-      rgb[i * 3] = image.rgba[j];
-      rgb[i * 3 + 1] = image.rgba[j + 1];
-      rgb[i * 3 + 2] = image.rgba[j + 2];
-    }
+    const rgb = toPixels(image, this.height, this.width, 3);
     try {
       await this.#writer.write(rgb);
     } catch {

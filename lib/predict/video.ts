@@ -16,6 +16,8 @@ import type { Box } from "./types.ts";
 export interface VideoPredictOptions extends Omit<PredictOptions, "aligned" | "name"> {
   /** Frames per second to sample, or "all" (every frame). Default 5. */
   readonly fps?: number | "all";
+  /** The video as probeVideo already described it (probed here when absent). */
+  readonly info?: VideoInfo;
   /** Time constant of the probability smoothing, in seconds; 0 (default) smooths nothing. */
   readonly smooth?: number;
   /** Write a copy of the sampled frames with boxes and labels here (MP4, with the audio). */
@@ -92,7 +94,7 @@ export async function predictVideo(
 ): Promise<VideoPrediction> {
   const fps = options.fps ?? DEFAULT_VIDEO_FPS;
   if (fps !== "all" && !(fps > 0)) throw new FerError(`fps must be positive or "all", got ${fps}`);
-  const info = await probeVideo(path);
+  const info = options.info ?? await probeVideo(path);
   const rate = fps === "all" ? info.frameRate : fps;
   const expected = Number.isFinite(info.duration)
     ? Math.max(1, Math.round(info.duration * rate))

@@ -390,6 +390,7 @@ async function useCamera(models) {
     throw new Error("this browser gives no camera to pages (open the page on localhost)");
   }
   const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
+  await stopSource();
   resetTracking();
   video.srcObject = stream;
   video.loop = false;
@@ -399,16 +400,28 @@ async function useCamera(models) {
   runVideo(models);
 }
 
-async function useFile(models, file) {
-  // Stop the running source and let its frame in flight finish before drawing anything new.
+/**
+ * Stops the running source (camera, video or photo): its loop ends, its frame in flight finishes
+ * before anything new is drawn, the camera is released and a video file's object URL freed.
+ */
+async function stopSource() {
   state.token = Symbol();
   await state.busy?.catch(() => {});
+  video.pause();
+  video.srcObject?.getTracks().forEach((track) => track.stop());
+  video.srcObject = null;
+  if (video.src.startsWith("blob:")) {
+    URL.revokeObjectURL(video.src);
+    video.removeAttribute("src");
+    video.load();
+  }
+}
+
+async function useFile(models, file) {
+  await stopSource();
   resetTracking();
   $("source").textContent = file.name;
   if (file.type.startsWith("image/")) {
-    video.pause();
-    video.srcObject?.getTracks().forEach((track) => track.stop());
-    video.srcObject = null;
     const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
     view.width = bitmap.width;
     view.height = bitmap.height;
@@ -418,8 +431,6 @@ async function useFile(models, file) {
     await state.busy;
     return;
   }
-  video.srcObject?.getTracks().forEach((track) => track.stop());
-  video.srcObject = null;
   video.src = URL.createObjectURL(file);
   video.loop = true;
   await video.play();
