@@ -14,6 +14,7 @@ import {
   experimentSettingArgs,
   type ExperimentSettings,
   experimentSettingsOver,
+  finishedRun,
   type ProgressMode,
   readRunResult,
   type RunConfig,
@@ -114,7 +115,8 @@ export function runWithKey(runs: readonly ExperimentRun[], key: string): Experim
  */
 async function checkInitFromFinished(run: ExperimentRun, dir: string) {
   if (run.initFromRun === undefined) return;
-  if (await readRunResult(join(dir, run.initFromRun))) return;
+  // A source cut short by a time limit is not finished: it would hand over half-trained weights.
+  if (await finishedRun(join(dir, run.initFromRun))) return;
   throw new FerError(
     `run '${run.key}' initialises from '${run.initFromRun}', which has not finished in ` +
       `${join(dir, run.initFromRun)}: train that run first`,

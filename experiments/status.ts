@@ -3,7 +3,12 @@
  * and the per-run logs that Slurm tasks append to), so it works with or without Slurm.
  */
 import { join } from "node:path";
-import { parseHistoryCsv, readRunResult, RunFolder } from "../lib/train/mod.ts";
+import {
+  isLockedByLiveProcess,
+  parseHistoryCsv,
+  readRunResult,
+  RunFolder,
+} from "../lib/train/mod.ts";
 import { DIVERGED_FILE, experimentDir } from "./runner.ts";
 import type { Budget, Experiment } from "./types.ts";
 
@@ -125,9 +130,15 @@ export async function experimentStatus(
         "cut short",
         `${result.fit.timeLimitReached}, ${headline}; the same command continues it`,
       );
-    } else if (reached) {
+    } else if (reached && isLockedByLiveProcess(runDir)) {
       const written = await age(new RunFolder(runDir).logPath, now);
       status("running", `${reached}${written ? ` (train.log written ${written})` : ""}`);
+    } else if (reached) {
+      status(
+        "stopped",
+        `${reached}; no process holds it (interrupted or killed): the same ` +
+          "command continues it",
+      );
     } else if (sitting && sitting.ended === undefined) {
       status("running", `started, no run folder yet (${log})`);
     } else {

@@ -39,6 +39,9 @@ function denoEval(code: string): Deno.ChildProcess {
   }).spawn();
 }
 
+/** This machine's name as a regular expression. */
+const HOST = Deno.hostname().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 const until = async (ready: () => boolean | Promise<boolean>, what: string) => {
   for (let i = 0; i < 3000; i++) {
     if (await ready()) return;
@@ -60,7 +63,10 @@ Deno.test("a run folder's lock refuses another process, is shared within one, an
        catch (error) { console.log(error.message); }`,
     ).output();
     const said = decoder.decode(other.stdout);
-    assert.match(said, new RegExp(`is in use by process ${Deno.pid} \\(test holder, since `));
+    assert.match(
+      said,
+      new RegExp(`is in use by process ${Deno.pid} on ${HOST} \\(test holder, since `),
+    );
 
     const again = await lockRunFolder(dir); // the same process: shared, not refused
     again();
@@ -85,6 +91,13 @@ Deno.test("a stale lock (dead pid, or a pid now running another process) is take
     // Our own pid, but started at another time: the pid was reused, the holder is gone.
     await stale(Deno.pid, "1");
     (await lockRunFolder(dir))();
+    // A holder on another machine (a cluster node sharing the folder) cannot be looked up from
+    // here: it is never taken over, and the refusal names its machine.
+    await Deno.writeTextFile(
+      `${dir}/${LOCK_FILE}`,
+      JSON.stringify({ pid: exited.pid, host: "node-7", start: "1", command: "slurm task" }),
+    );
+    await assert.rejects(lockRunFolder(dir), /in use by process \d+ on node-7 \(slurm task/);
 
     // Four processes find the same stale lock at once: one takes it, three are refused.
     await stale(exited.pid, "1");
@@ -140,7 +153,9 @@ Deno.test("two writers of one run folder: the second is refused at once, the fol
     assert.equal(second.code, 1, second.out);
     assert.match(
       second.err,
-      new RegExp(`${run} is in use by process ${first.pid} \\(deno task fer train --config`),
+      new RegExp(
+        `${run} is in use by process ${first.pid} on ${HOST} \\(deno task fer train --config`,
+      ),
     );
     const resumed = await capture(() => main(["train", "--resume", run, "--quiet"]));
     assert.equal(resumed.code, 1);

@@ -16,6 +16,7 @@ import {
 } from "../experiments/mod.ts";
 import { arrayRanges, shellWords } from "../experiments/slurm.ts";
 import { runLogPath } from "../experiments/status.ts";
+import { lockRunFolder } from "../lib/train/run_lock.ts";
 import { withTempDir, writeTinyFer2013 } from "./helpers.ts";
 
 const PROJECT = new URL("..", import.meta.url).pathname;
@@ -185,13 +186,23 @@ Deno.test("--status reads finished, failed, running and not started runs from th
       join(expDir, "second", "history.csv"),
       "epoch,loss,accuracy,val_loss,val_accuracy,lr,seconds\n1,1.9,0.2,1.9,0.3125,0.001,2.00\n",
     );
+    // Under way: a live process holds its folder.
+    const release = await lockRunFolder(
+      join(expDir, "second"),
+      "fer experiment tiny --only second",
+    );
     const statuses = await experimentStatus(experiment, options);
+    release();
     assert.deepEqual(statuses.map((s) => s.state), [
       "finished",
       "running",
       "not started",
       "failed",
     ]);
+    // The same folder with no process holding it was interrupted or killed.
+    const [, left] = await experimentStatus(experiment, options);
+    assert.equal(left.state, "stopped");
+    assert.match(left.detail, /epoch 1 of 1 done.*no process holds it/);
     const text = formatStatus(experiment, options, statuses);
     assert.match(text, /1 finished, 1 running, 1 not started, 1 failed/);
     assert.match(text, /first +finished +test accuracy 0\.\d{4} \(test, no TTA\)/);

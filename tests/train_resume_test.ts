@@ -226,3 +226,41 @@ Deno.test("a second Ctrl-C exits at once, saying so", async () => {
   assert.equal((await child.status).code, 130);
   assert.doesNotMatch(said, /never stopped/);
 });
+
+Deno.test("a second SIGTERM (a scheduler's, not a person's) does not cut the checkpoint short", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      "--ext=ts",
+      `import { listenForInterrupt } from "./lib/train/interrupt.ts";
+       const listener = listenForInterrupt((line) => console.log(line));
+       console.log("listening");
+       setTimeout(() => console.log("never stopped"), 60_000);
+       let terms = 0;
+       Deno.addSignalListener("SIGTERM", () => {
+         if (++terms < 2) return;
+         setTimeout(() => { console.log("still running"); listener.stop(); Deno.exit(0); }, 300);
+       });`,
+    ],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const said = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const readUntil = async (wanted: string) => {
+    while (!text.includes(wanted)) {
+      const { value, done } = await said.read();
+      if (done) throw new Error(`the child ended before saying '${wanted}': ${text}`);
+      text += value;
+    }
+  };
+  await readUntil("listening");
+  child.kill("SIGTERM");
+  await readUntil("SIGTERM: checkpointing before the next step, then stopping");
+  child.kill("SIGTERM");
+  await readUntil("still running");
+  for (let part = await said.read(); !part.done; part = await said.read()) text += part.value;
+  assert.equal((await child.status).code, 0, text);
+  assert.doesNotMatch(text, /exiting now/);
+});

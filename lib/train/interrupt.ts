@@ -1,8 +1,8 @@
 /**
  * Ctrl-C (SIGINT) and SIGTERM while a run trains: the first asks the training loop to checkpoint
- * where it is, mid-epoch included, and stop; a second one exits at once (the last checkpoint, made
- * at an epoch end or by --checkpoint-every, is kept). Without these listeners Deno would end at the
- * signal and lose the partial epoch.
+ * where it is, mid-epoch included, and stop; a second Ctrl-C exits at once (the last checkpoint,
+ * made at an epoch end or by --checkpoint-every, is kept), a second SIGTERM changes nothing.
+ * Without these listeners Deno would end at the signal and lose the partial epoch.
  */
 import { FerError } from "../errors.ts";
 
@@ -33,13 +33,17 @@ export function listenForInterrupt(
   const handlers = SIGNALS.map((signal) => {
     const handler = () => {
       if (received !== undefined) {
+        // Only a person presses Ctrl-C twice; a second SIGTERM is a scheduler's (Slurm signals
+        // every process of a job step, and our batch script forwards it too), so it must not
+        // cost the checkpoint under way.
+        if (signal === "SIGTERM") return;
         say(`${signal} again: exiting now, without checkpointing the steps since the last one`);
         Deno.exit(130);
       }
       received = signal;
       say(
-        `${signal}: checkpointing before the next step, then stopping (${signal} again ` +
-          "exits at once)",
+        `${signal}: checkpointing before the next step, then stopping` +
+          (signal === "SIGINT" ? " (Ctrl-C again exits at once)" : ""),
       );
     };
     try {

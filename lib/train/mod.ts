@@ -89,7 +89,8 @@ export {
 } from "./pipeline.ts";
 export { defaultProgressMode, EpochProgress, type ProgressMode } from "./progress.ts";
 export { deadlineAfter, resumeRun, trainRun, type TrainRunOptions } from "./run.ts";
-export { readRunResult, type RunResult } from "./run_result.ts";
+export { finishedRun, readRunResult, type RunResult } from "./run_result.ts";
+export { isLockedByLiveProcess } from "./run_lock.ts";
 export { historyCsv, modelFolder, parseHistoryCsv, RunFolder } from "./run_folder.ts";
 export {
   experimentSettingArgs,

@@ -16,6 +16,8 @@ import { FerError } from "../errors.ts";
 /** Who holds a run folder. */
 export interface LockHolder {
   readonly pid: number;
+  /** The machine the pid lives on (absent in locks written before it was recorded). */
+  readonly host?: string;
   /** Field 22 of /proc/<pid>/stat (clock ticks since boot); null where /proc is not there. */
   readonly start: string | null;
   readonly command: string;
@@ -52,7 +54,12 @@ function processStart(pid: number): string | null {
   }
 }
 
-function isAlive(holder: LockHolder): boolean {
+/**
+ * Whether the holder still runs. A holder on another machine (a Slurm task on a node sharing the
+ * folder) cannot be looked up from here, so it counts as alive: its lock is never taken over.
+ */
+export function isAlive(holder: LockHolder): boolean {
+  if (holder.host !== undefined && holder.host !== Deno.hostname()) return true;
   if (holder.pid === Deno.pid) return holder.start === processStart(Deno.pid);
   const start = processStart(holder.pid);
   if (start !== null) return holder.start === null || start === holder.start;
@@ -81,7 +88,8 @@ function parseHolder(text: string): LockHolder | undefined {
 
 function refusal(dir: string, holder: LockHolder): FerError {
   return new FerError(
-    `${dir} is in use by process ${holder.pid} (${holder.command}, since ${holder.since}): ` +
+    `${dir} is in use by process ${holder.pid}${holder.host ? ` on ${holder.host}` : ""} ` +
+      `(${holder.command}, since ${holder.since}): ` +
       "one process writes a run folder at a time; wait for it to end or stop it (nothing was " +
       "written)",
   );
@@ -130,6 +138,7 @@ export async function lockRunFolder(dir: string, command = commandLine()): Promi
   }
   const me: LockHolder = {
     pid: Deno.pid,
+    host: Deno.hostname(),
     start: processStart(Deno.pid),
     command,
     since: new Date().toISOString(),
@@ -165,11 +174,28 @@ function release(path: string): void {
     return;
   }
   held.delete(path);
+  // Only our own lock: one taken over meanwhile (as stale, wrongly) belongs to its new holder.
+  const holder = readHolder(path);
+  if (holder !== undefined && (holder.pid !== Deno.pid || holder.host !== Deno.hostname())) return;
   try {
     Deno.removeSync(path);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
+}
+
+function readHolder(path: string): LockHolder | undefined {
+  try {
+    return parseHolder(Deno.readTextFileSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a live process (here or on another machine) holds run folder `dir`. */
+export function isLockedByLiveProcess(dir: string): boolean {
+  const holder = readHolder(join(resolve(dir), LOCK_FILE));
+  return holder !== undefined && isAlive(holder);
 }
 
 function once(action: () => void): () => void {
