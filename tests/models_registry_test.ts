@@ -265,3 +265,28 @@ Deno.test("every family checks each option it declares", () => {
     }
   }
 });
+
+Deno.test("a bad family option's message names the model, the option and the valid range", () => {
+  const cases: [string, Record<string, unknown>, string][] = [
+    ["vgg11", { dropout: 1 }, "vgg11: option dropout must be in [0, 1), got 1"],
+    [
+      "mondal-deep",
+      { convDropout: -0.1 },
+      "mondal-deep: option convDropout must be in [0, 1), got -0.1",
+    ],
+    ["liu-cnn5", { l2: -1 }, "liu-cnn5: option l2 must be ≥ 0, got -1"],
+    [
+      "mobilenetv2",
+      { widthMultiplier: 0 },
+      "mobilenetv2: option widthMultiplier must be > 0, got 0",
+    ],
+    ["vgg11", { batchNorm: "yes" }, "vgg11: option batchNorm must be true or false"],
+  ];
+  for (const [name, options, message] of cases) {
+    assert.throws(
+      () => resolveConfig(getModelSpec(name), options),
+      (e: unknown) => e instanceof UsageError && e.message === message,
+      `${name} ${JSON.stringify(options)}`,
+    );
+  }
+});

@@ -7,9 +7,8 @@ import type * as tf from "@tensorflow/tfjs";
 import type { BuildContext } from "./build_context.ts";
 import { classifier, conv2d, dense, dropout, flatten, maxPool } from "./layers.ts";
 import { scaleNormalization } from "./normalization.ts";
-import { checkNonNegative, checkRate } from "./options.ts";
 import { registerModels } from "./register.ts";
-import type { FamilyOptions, InputShape, ModelGraph } from "./types.ts";
+import type { ModelGraph } from "./types.ts";
 
 function buildChen(input: tf.SymbolicTensor, context: BuildContext): ModelGraph {
   let x = input;
@@ -26,13 +25,6 @@ function buildChen(input: tf.SymbolicTensor, context: BuildContext): ModelGraph 
   return { embedding, probabilities };
 }
 
-/** Checks the family's options (ModelSpec.resolveOptions). */
-function resolveOptions(options: FamilyOptions, _shape: InputShape, name: string): FamilyOptions {
-  checkRate(name, "dropout", options.dropout);
-  checkNonNegative(name, "l2", options.l2);
-  return {};
-}
-
 /** `chen-ckplus`. */
 registerModels([
   {
@@ -45,6 +37,5 @@ registerModels([
     minInputSize: () => 28,
     channels: [1, 3],
     build: buildChen,
-    resolveOptions,
   },
 ]);

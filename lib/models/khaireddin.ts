@@ -8,9 +8,8 @@ import type * as tf from "@tensorflow/tfjs";
 import type { BuildContext } from "./build_context.ts";
 import { classifier, convBnAct, dense, dropout, flatten, maxPool } from "./layers.ts";
 import { scaleNormalization } from "./normalization.ts";
-import { checkNonNegative, checkRate } from "./options.ts";
 import { registerModels } from "./register.ts";
-import type { FamilyOptions, InputShape, ModelGraph } from "./types.ts";
+import type { ModelGraph } from "./types.ts";
 
 function buildKhaireddin(input: tf.SymbolicTensor, context: BuildContext): ModelGraph {
   const rate = context.config.dropout ?? 0;
@@ -39,13 +38,6 @@ function buildKhaireddin(input: tf.SymbolicTensor, context: BuildContext): Model
   return { embedding, probabilities };
 }
 
-/** Checks the family's options (ModelSpec.resolveOptions). */
-function resolveOptions(options: FamilyOptions, _shape: InputShape, name: string): FamilyOptions {
-  checkRate(name, "dropout", options.dropout);
-  checkNonNegative(name, "l2", options.l2);
-  return {};
-}
-
 /** `khaireddin-vgg`. */
 registerModels([
   {
@@ -58,6 +50,5 @@ registerModels([
     minInputSize: () => 16,
     channels: [1, 3],
     build: buildKhaireddin,
-    resolveOptions,
   },
 ]);

@@ -8,9 +8,8 @@ import type * as tf from "@tensorflow/tfjs";
 import type { BuildContext } from "./build_context.ts";
 import { batchNorm, classifier, conv2d, dense, dropout, flatten, maxPool } from "./layers.ts";
 import { scaleNormalization } from "./normalization.ts";
-import { checkNonNegative, checkRate } from "./options.ts";
 import { registerModels } from "./register.ts";
-import type { FamilyOptions, InputShape, ModelGraph } from "./types.ts";
+import type { ModelGraph } from "./types.ts";
 
 function buildLiu(input: tf.SymbolicTensor, context: BuildContext): ModelGraph {
   const { convDropout = 0, dropout: headDropout = 0, l2 = 0 } = context.config;
@@ -41,14 +40,6 @@ function buildLiu(input: tf.SymbolicTensor, context: BuildContext): ModelGraph {
   return { embedding, probabilities };
 }
 
-/** Checks the family's options (ModelSpec.resolveOptions). */
-function resolveOptions(options: FamilyOptions, _shape: InputShape, name: string): FamilyOptions {
-  checkRate(name, "dropout", options.dropout);
-  checkRate(name, "convDropout", options.convDropout);
-  checkNonNegative(name, "l2", options.l2);
-  return {};
-}
-
 /** `liu-cnn5`. */
 registerModels([
   {
@@ -62,6 +53,5 @@ registerModels([
     minInputSize: () => 16,
     channels: [1, 3],
     build: buildLiu,
-    resolveOptions,
   },
 ]);

@@ -17,9 +17,8 @@ import {
   globalAvgPool,
 } from "./layers.ts";
 import { imagenetNormalization } from "./normalization.ts";
-import { checkNonNegative, checkPositive, checkRate, resolveStem } from "./options.ts";
 import { registerModels } from "./register.ts";
-import type { FamilyOptions, InputShape, ModelGraph } from "./types.ts";
+import type { ModelGraph } from "./types.ts";
 
 type Tensor = tf.SymbolicTensor;
 
@@ -119,14 +118,6 @@ function buildMobileNetV2(input: Tensor, context: BuildContext): ModelGraph {
   return { embedding, probabilities };
 }
 
-/** Checks the family's options and resolves its stem (ModelSpec.resolveOptions). */
-function resolveOptions(options: FamilyOptions, shape: InputShape, name: string): FamilyOptions {
-  checkRate(name, "dropout", options.dropout);
-  checkNonNegative(name, "l2", options.l2);
-  checkPositive(name, "widthMultiplier", options.widthMultiplier);
-  return { stem: resolveStem(options.stem ?? "auto", shape) };
-}
-
 /** `mobilenetv2`. */
 registerModels([
   {
@@ -146,6 +137,5 @@ registerModels([
     minInputSize: (config) => config.stem === "imagenet" ? 32 : 16,
     channels: [1, 3],
     build: buildMobileNetV2,
-    resolveOptions,
   },
 ]);

@@ -4,9 +4,9 @@
  * weights between models. Importing this module registers every built-in architecture.
  *
  * Where changes go: a new architecture family is one file here that builds its variants from
- * layers.ts and registers them with `registerModels` (register.ts), checking its own options in
- * its spec's `resolveOptions` (options.ts has the checks); registry.ts imports it so it
- * registers. A new layer kind goes in layers.ts.
+ * layers.ts and registers them with `registerModels` (register.ts); options.ts checks the
+ * options it declares in its `defaults` by their kind (a spec's `resolveOptions` overrides that
+ * where one is checked differently); registry.ts imports it so it registers. A new layer kind goes in layers.ts.
  */
 import "../backend/tfjs_mode.ts";
 export type {

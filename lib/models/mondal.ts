@@ -7,9 +7,8 @@ import type * as tf from "@tensorflow/tfjs";
 import type { BuildContext } from "./build_context.ts";
 import { batchNorm, classifier, conv2d, dense, dropout, flatten, maxPool } from "./layers.ts";
 import { scaleNormalization } from "./normalization.ts";
-import { checkNonNegative, checkRate } from "./options.ts";
 import { registerModels } from "./register.ts";
-import type { FamilyOptions, InputShape, ModelGraph } from "./types.ts";
+import type { ModelGraph } from "./types.ts";
 
 const PAPER =
   "Mondal et al., CNN study on FER2013 (7 classes): shallow, improved and deep models " +
@@ -70,14 +69,6 @@ function buildDeep(input: tf.SymbolicTensor, context: BuildContext): ModelGraph 
 
 const fer2013 = { inputShape: [48, 48, 1], numClasses: 7, l2: 0 } as const;
 
-/** Checks the family's options (ModelSpec.resolveOptions). */
-function resolveOptions(options: FamilyOptions, _shape: InputShape, name: string): FamilyOptions {
-  checkRate(name, "dropout", options.dropout);
-  checkRate(name, "convDropout", options.convDropout);
-  checkNonNegative(name, "l2", options.l2);
-  return {};
-}
-
 /** The three Mondal et al. variants. */
 registerModels([
   {
@@ -90,7 +81,6 @@ registerModels([
     minInputSize: () => 24,
     channels: [1, 3],
     build: buildShallow,
-    resolveOptions,
   },
   {
     name: "mondal-improved",
@@ -102,7 +92,6 @@ registerModels([
     minInputSize: () => 24,
     channels: [1, 3],
     build: buildShallow,
-    resolveOptions,
   },
   {
     name: "mondal-deep",
@@ -114,6 +103,5 @@ registerModels([
     minInputSize: () => 16,
     channels: [1, 3],
     build: buildDeep,
-    resolveOptions,
   },
 ]);

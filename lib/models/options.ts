@@ -1,9 +1,10 @@
 /**
- * Checks for model options, for the families to validate their own (`ModelSpec.resolveOptions`)
- * and for the registry's common ones. Each throws a UsageError naming the model and option.
+ * Checks for model options: `resolveFamilyOptions` for every family's (`ModelSpec.resolveOptions`
+ * defaults to it), the single checks for the registry's common ones and for a family that
+ * overrides it. Each throws a UsageError naming the model and option.
  */
 import { unknownChoice, UsageError } from "../errors.ts";
-import type { InputShape, StemKind } from "./types.ts";
+import type { FamilyOptions, InputShape, StemKind } from "./types.ts";
 
 /** `value` must be a number passing `valid`; `expected` says what that is ("in [0, 1)"). */
 export function checkNumber(
@@ -46,4 +47,22 @@ export function resolveStem(stem: StemKind, shape: InputShape): StemKind {
   if (!choices.includes(stem)) throw unknownChoice("stem", String(stem), choices);
   if (stem !== "auto") return stem;
   return Math.max(shape[0], shape[1]) <= 64 ? "small" : "imagenet";
+}
+
+/**
+ * Checks each family option present in `options` (a family's `defaults` with the user's options
+ * merged over them, so exactly the keys it declares) by its kind and returns the stem resolved
+ * for `shape` when the family has one. The checks run in the order of FamilyOptions's fields.
+ */
+export function resolveFamilyOptions(
+  options: FamilyOptions,
+  shape: InputShape,
+  name: string,
+): FamilyOptions {
+  checkRate(name, "dropout", options.dropout);
+  checkRate(name, "convDropout", options.convDropout);
+  checkNonNegative(name, "l2", options.l2);
+  checkPositive(name, "widthMultiplier", options.widthMultiplier);
+  checkBoolean(name, "batchNorm", options.batchNorm);
+  return options.stem === undefined ? {} : { stem: resolveStem(options.stem, shape) };
 }

@@ -9,7 +9,7 @@ import { FerError, UsageError } from "../errors.ts";
 import { BuildContext } from "./build_context.ts";
 import { makeFerModel } from "./fer_model.ts";
 import { checkNormalization } from "../data/normalization.ts";
-import { checkNumber } from "./options.ts";
+import { checkNumber, resolveFamilyOptions } from "./options.ts";
 import { getModelSpec } from "./register.ts";
 import type {
   CreateModelOptions,
@@ -84,7 +84,7 @@ export function resolveConfig(spec: ModelSpec, options: CreateModelOptions = {})
     "an integer ≥ 2",
   );
   checkNumber(name, "seed", merged.seed, Number.isInteger, "an integer");
-  const family = spec.resolveOptions(merged, inputShape, name);
+  const family = (spec.resolveOptions ?? resolveFamilyOptions)(merged, inputShape, name);
   const normalization = checkNormalization(
     defined.normalization ?? spec.normalization(inputShape[2]),
     inputShape[2],

@@ -19,9 +19,8 @@ import {
   zeroPad,
 } from "./layers.ts";
 import { imagenetNormalization } from "./normalization.ts";
-import { checkNonNegative, checkRate, resolveStem } from "./options.ts";
 import { registerModels } from "./register.ts";
-import type { FamilyOptions, InputShape, ModelConfig, ModelGraph } from "./types.ts";
+import type { ModelConfig, ModelGraph } from "./types.ts";
 
 type Tensor = tf.SymbolicTensor;
 
@@ -128,20 +127,12 @@ function resnetMinInputSize(config: ModelConfig): number {
   return config.stem === "imagenet" ? 32 : 8;
 }
 
-/** Checks the family's options and resolves its stem (ModelSpec.resolveOptions). */
-function resolveOptions(options: FamilyOptions, shape: InputShape, name: string): FamilyOptions {
-  checkRate(name, "dropout", options.dropout);
-  checkNonNegative(name, "l2", options.l2);
-  return { stem: resolveStem(options.stem ?? "auto", shape) };
-}
-
 const shared = {
   paper: "He et al. 2016, Deep Residual Learning for Image Recognition (torchvision layout)",
   convention: "torch",
   normalization: imagenetNormalization,
   minInputSize: resnetMinInputSize,
   channels: [1, 3],
-  resolveOptions,
 } as const;
 
 const defaults = {

@@ -19,9 +19,8 @@ import {
   zeroPad,
 } from "./layers.ts";
 import { imagenetNormalization } from "./normalization.ts";
-import { checkNonNegative, checkPositive, checkRate, resolveStem } from "./options.ts";
 import { registerModels } from "./register.ts";
-import type { FamilyOptions, InputShape, ModelGraph } from "./types.ts";
+import type { ModelGraph } from "./types.ts";
 
 type Tensor = tf.SymbolicTensor;
 
@@ -147,14 +146,6 @@ function buildShuffleNetV2(input: Tensor, context: BuildContext): ModelGraph {
   return { embedding, probabilities };
 }
 
-/** Checks the family's options and resolves its stem (ModelSpec.resolveOptions). */
-function resolveOptions(options: FamilyOptions, shape: InputShape, name: string): FamilyOptions {
-  checkRate(name, "dropout", options.dropout);
-  checkNonNegative(name, "l2", options.l2);
-  checkPositive(name, "widthMultiplier", options.widthMultiplier);
-  return { stem: resolveStem(options.stem ?? "auto", shape) };
-}
-
 const shared = {
   paper:
     "Ma et al. 2018, ShuffleNet V2: Practical Guidelines for Efficient CNN Architecture Design",
@@ -163,7 +154,6 @@ const shared = {
   minInputSize: (config: { stem?: string }) => config.stem === "imagenet" ? 32 : 8,
   channels: [1, 3],
   build: buildShuffleNetV2,
-  resolveOptions,
 } as const;
 
 /** `shufflenetv2-0.5` and `shufflenetv2` (1.0×); widthMultiplier also takes 1.5 and 2. */

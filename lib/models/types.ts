@@ -20,8 +20,8 @@ export type StemKind = "auto" | "small" | "imagenet";
 
 /**
  * Options a family may accept. A family accepts exactly the keys present in its spec's `defaults`
- * (anything else is a usage error that lists what it does accept) and checks their values itself
- * (`ModelSpec.resolveOptions`).
+ * (anything else is a usage error that lists what it does accept); their values are checked by
+ * kind (`resolveFamilyOptions` in options.ts, or the spec's own `resolveOptions`).
  */
 export interface FamilyOptions {
   /** Dropout rate in the classifier head (0 removes the layer). */
@@ -88,9 +88,11 @@ export interface ModelSpec {
   /**
    * Checks the family's options (the keys of `defaults` besides inputShape and numClasses, as
    * merged over the defaults) and returns those it resolves (e.g. `stem: "auto"` made concrete
-   * for `inputShape`); a bad one is a UsageError naming `name` and the option (see options.ts).
+   * for `inputShape`); a bad one is a UsageError naming `name` and the option. Left out, it is
+   * `resolveFamilyOptions` (options.ts), which checks every FamilyOptions field by its kind: a
+   * family sets its own only for an option that is checked differently or not a FamilyOptions one.
    */
-  resolveOptions(options: FamilyOptions, inputShape: InputShape, name: string): FamilyOptions;
+  resolveOptions?(options: FamilyOptions, inputShape: InputShape, name: string): FamilyOptions;
   /** Adds the layers to `input` and returns the embedding and probabilities. */
   build(input: tf.SymbolicTensor, context: BuildContext): ModelGraph;
 }

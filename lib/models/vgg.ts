@@ -11,9 +11,8 @@ import type * as tf from "@tensorflow/tfjs";
 import type { BuildContext } from "./build_context.ts";
 import { batchNorm, classifier, conv2d, dense, dropout, flatten, maxPool, relu } from "./layers.ts";
 import { imagenetNormalization } from "./normalization.ts";
-import { checkBoolean, checkNonNegative, checkRate } from "./options.ts";
 import { registerModels } from "./register.ts";
-import type { FamilyOptions, InputShape, ModelGraph } from "./types.ts";
+import type { ModelGraph } from "./types.ts";
 
 /** Filters per convolution; "M" is a 2×2 max-pool. */
 const VGG11_LAYERS: readonly (number | "M")[] = [
@@ -60,14 +59,6 @@ function buildVgg(input: tf.SymbolicTensor, context: BuildContext): ModelGraph {
   return { embedding, probabilities };
 }
 
-/** Checks the family's options (ModelSpec.resolveOptions). */
-function resolveOptions(options: FamilyOptions, _shape: InputShape, name: string): FamilyOptions {
-  checkRate(name, "dropout", options.dropout);
-  checkNonNegative(name, "l2", options.l2);
-  checkBoolean(name, "batchNorm", options.batchNorm);
-  return {};
-}
-
 const shared = {
   paper: "Simonyan & Zisserman 2015, Very Deep Convolutional Networks (VGG), config A",
   convention: "torch",
@@ -75,7 +66,6 @@ const shared = {
   minInputSize: () => 32,
   channels: [1, 3],
   build: buildVgg,
-  resolveOptions,
 } as const;
 
 /** `vgg11` and `vgg11-bn`. */
