@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseCommandLine } from "../cli/args.ts";
 import { experimentCommand } from "../cli/commands/experiment.ts";
-import { configFromOptions, trainCommand } from "../cli/commands/train.ts";
+import { trainCommand } from "../cli/commands/train.ts";
 import { checkConfigKeys } from "../lib/train/config_keys.ts";
 import { checkRunConfig, defaultRunConfig, type RunConfig } from "../lib/train/config.ts";
 import {
@@ -9,12 +9,13 @@ import {
   experimentSettings,
   experimentSettingsOver,
   SETTINGS,
+  settingsFromOptions,
   withSettingDefaults,
 } from "../lib/train/settings.ts";
 import { configChanges } from "../experiments/runner.ts";
 
 const trainConfig = (base: RunConfig, ...argv: string[]) =>
-  configFromOptions(base, parseCommandLine(trainCommand, ["liu-cnn5", ...argv]).options);
+  settingsFromOptions(base, parseCommandLine(trainCommand, ["liu-cnn5", ...argv]).options);
 
 Deno.test("every setting of the table is an option of fer train, and a key a config file may hold", () => {
   for (const [name, setting] of Object.entries(SETTINGS)) {

@@ -1,5 +1,5 @@
 /** `fer train <model>`: a RunConfig from defaults, an optional --config file and the options. */
-import { defineCommand, type ParsedOptions } from "../args.ts";
+import { defineCommand } from "../args.ts";
 import { FerError, UsageError } from "../../lib/errors.ts";
 import { getModelSpec } from "../../lib/models/mod.ts";
 import { type RunConfig, withDefaults } from "../../lib/train/config.ts";
@@ -32,11 +32,6 @@ const options = {
   quiet: { type: "boolean", description: "No progress bar, epoch lines only" },
   "no-report": { type: "boolean", description: "Skip report.html / report.md at the end" },
 } as const;
-
-/** The run config the options describe, on top of `base`. */
-export function configFromOptions(base: RunConfig, o: ParsedOptions<typeof options>): RunConfig {
-  return settingsFromOptions(base, o);
-}
 
 async function report(runDir: string) {
   const { html } = await writeReport(runDir, { log: () => {} });
@@ -100,7 +95,7 @@ export const trainCommand = defineCommand({
       throw new UsageError("'fer train' needs a model name. Run 'fer models' for the list");
     }
     getModelSpec(model); // an unknown name fails here, listing the valid ones
-    const config = configFromOptions(withDefaults(base ?? {}, model), o);
+    const config = settingsFromOptions(withDefaults(base ?? {}, model), o);
     const result = await trainRun(
       { ...config, model: { ...config.model, name: model } },
       { exactDir: o.out, deadline: deadlineAfter(o["time-limit"]), progress, command: commandLine },

@@ -82,7 +82,8 @@ export interface ResolvedAugmentConfig extends AffineRanges {
   readonly randomErasing?: Required<RandomErasingConfig>;
 }
 
-const CONFIG_KEYS = [
+/** The keys of an AugmentConfig (a --config file's `augment` is checked against these too). */
+export const CONFIG_KEYS = [
   "horizontalFlip",
   "rotation",
   "widthShift",
@@ -94,7 +95,22 @@ const CONFIG_KEYS = [
   "interpolation",
   "crop",
   "randomErasing",
-];
+] as const satisfies readonly (keyof AugmentConfig)[];
+
+/** The crop types, each with its keys besides `type`. */
+export const CROP_KEYS = {
+  "random-resized": ["scale", "ratio"],
+  random: ["height", "width"],
+  center: ["height", "width"],
+} as const satisfies Record<CropConfig["type"], readonly string[]>;
+
+/** The keys of a RandomErasingConfig. */
+export const ERASING_KEYS = [
+  "p",
+  "scale",
+  "ratio",
+  "value",
+] as const satisfies readonly (keyof RandomErasingConfig)[];
 
 /** Validates `config` and fills in defaults. */
 export function resolveAugmentConfig(config: AugmentConfig): ResolvedAugmentConfig {
@@ -141,19 +157,18 @@ function resolveZoom(zoom: number | Range): readonly [number, number] {
 }
 
 function resolveCrop(crop: CropConfig): Required<CropConfig> {
-  const types = ["random-resized", "random", "center"];
+  const types = Object.keys(CROP_KEYS);
   if (crop === null || typeof crop !== "object" || !types.includes(crop.type)) {
     throw unknownChoice("crop type", String((crop as { type?: unknown })?.type), types);
   }
+  checkKeys(crop, ["type", ...CROP_KEYS[crop.type]], "augment.crop");
   if (crop.type === "random-resized") {
-    checkKeys(crop, ["type", "scale", "ratio"], "augment.crop");
     return {
       type: crop.type,
       scale: range(crop.scale ?? [0.08, 1], "augment.crop.scale", 1e-6, 1),
       ratio: range(crop.ratio ?? [3 / 4, 4 / 3], "augment.crop.ratio", 1e-3, 1e3),
     };
   }
-  checkKeys(crop, ["type", "height", "width"], "augment.crop");
   return {
     type: crop.type,
     height: positiveInteger(crop.height, "augment.crop.height"),
@@ -162,7 +177,7 @@ function resolveCrop(crop: CropConfig): Required<CropConfig> {
 }
 
 function resolveErasing(erasing: RandomErasingConfig): Required<RandomErasingConfig> {
-  checkKeys(erasing, ["p", "scale", "ratio", "value"], "augment.randomErasing");
+  checkKeys(erasing, ERASING_KEYS, "augment.randomErasing");
   const value = erasing.value ?? 0;
   const valueIsValid = value === "random" || Number.isFinite(value) ||
     (Array.isArray(value) && value.length > 0 && value.every(Number.isFinite));

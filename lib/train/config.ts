@@ -6,12 +6,13 @@
 import type { Monitor } from "./callbacks.ts";
 import type { OptimizerConfig } from "./optimizers.ts";
 import type { AugmentConfig } from "../augment/mod.ts";
-import type { FerPlusVoteRule, NormalizationSpec, Protocol } from "../data/mod.ts";
+import type { NormalizationSpec, Protocol } from "../data/mod.ts";
 
 import type { BackendChoice } from "../backend/mod.ts";
 import { UsageError } from "../errors.ts";
 import {
   checkSettings,
+  scheduleFrom,
   type SettingsIn,
   type TopLevelSettings,
   type TtaChoice,
@@ -36,30 +37,15 @@ export type NormalizationConfig = { readonly kind: "model" } | NormalizationSpec
 export interface DataConfig extends SettingsIn<"data"> {
   /** A registry name (fer2013, ferplus, ckplus48) or a path to a CSV or class-per-folder dataset. */
   readonly dataset: string;
-  /** Where registry datasets live; defaults to $FER_DATA_DIR, then ./data. */
-  readonly dataDir?: string;
   /** Keep only these classes, relabelled in this order (e.g. happy, neutral, sad). */
   readonly classes?: readonly string[];
   /** Official Usage split, stratified fractions, or (group) k-fold. */
   readonly split: Protocol;
-  /** For k-fold protocols: the validation fold (0-based). */
-  readonly fold?: number;
-  /** At most this many images of each split, a stratified sample: for quick runs and tests. */
-  readonly limit?: number;
-  /** Drop exact duplicate images before splitting (also removes train/test leakage). */
-  readonly dropDuplicates?: boolean;
   /**
    * Drop near-duplicates before splitting: images whose similarity (1 − mean |a − b| / 255) to
    * another image is at least this (e.g. 0.95), keeping one per group. Runs after `classes`.
    */
   readonly dropNearDuplicates?: number;
-  /** Use a stratified sample of this many images of the whole dataset, before splitting. */
-  readonly sample?: number;
-  /**
-   * FER+ hard labels: "plurality" (default: the most votes wins) or "majority" (the FER+
-   * reference code's mode: single votes dropped, more than half of the rest needed).
-   */
-  readonly vote?: FerPlusVoteRule;
   readonly normalization: NormalizationConfig;
 }
 
@@ -96,15 +82,7 @@ export interface ScheduleConfig extends SettingsIn<"schedule"> {
    * the validation fold is the reported result and must not also select the model.
    */
   readonly keepLastEpoch?: boolean;
-  readonly labelSmoothing?: number;
   readonly classWeights?: "balanced";
-  /**
-   * Accumulate each batch's gradient over chunks of at most this many images (less memory, the
-   * same update). Default: chosen from the model's activation size on wasm, whose heap is 4 GiB.
-   */
-  readonly microBatch?: number;
-  /** Also checkpoint every N steps within an epoch (long epochs on slow machines). */
-  readonly checkpointEverySteps?: number;
 }
 
 /**
@@ -155,8 +133,6 @@ export interface RunConfig extends TopLevelSettings {
   readonly augment: AugmentConfig;
   /** Test-time augmentation for the final evaluation (the run reports without it too). */
   readonly tta: TtaChoice;
-  /** Initialise from this run's (or model folder's) weights; mismatched layers (the head) skipped. */
-  readonly initFrom?: string;
   /** Set on a run made by `fer average`: the mean of these runs' weights, not trained itself. */
   readonly averagedFrom?: readonly string[];
 }
@@ -171,7 +147,7 @@ export function defaultRunConfig(model: string): RunConfig {
     data: { split: { kind: "official" }, normalization: { kind: "model" } },
     optimizer: {},
     schedule: {
-      lr: { kind: "plateau", monitor: "val_accuracy", factor: 0.5, patience: 3 },
+      lr: scheduleFrom("plateau", "val_accuracy"),
       earlyStopping: { monitor: "val_accuracy", patience: 8, restoreBest: true },
     },
     augment: {

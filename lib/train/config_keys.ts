@@ -4,7 +4,12 @@
  * ones instead of a setting silently left at its default. Values are checked elsewhere
  * (checkRunConfig, the augmentation and data layers).
  */
-import type { AugmentConfig } from "../augment/mod.ts";
+import {
+  type AugmentConfig,
+  CONFIG_KEYS as AUGMENT_KEYS,
+  CROP_KEYS,
+  ERASING_KEYS,
+} from "../augment/config.ts";
 import { didYouMean, UsageError } from "../errors.ts";
 import type { DataConfig, RunConfig, ScheduleConfig } from "./config.ts";
 import { type SettingKeysIn, settingPaths } from "./settings.ts";
@@ -26,10 +31,6 @@ type KeysOf<T, Section extends string> =
   & Record<Exclude<keyof T, SettingKeysIn<Section>>, Shape>
   & { readonly [K in SettingKeysIn<Section>]?: Shape };
 
-const keys = (...names: string[]): Shape => ({
-  keys: Object.fromEntries(names.map((name) => [name, "leaf" as const])),
-});
-
 const MONITORED = { monitor: "leaf", factor: "leaf", patience: "leaf", minLr: "leaf" } as const;
 
 const NORMALIZATION: Shape = {
@@ -42,13 +43,21 @@ const NORMALIZATION: Shape = {
   },
 };
 
-const CROP: Shape = {
-  tag: "type",
-  variants: {
-    "random-resized": { scale: "leaf", ratio: "leaf" },
-    random: { height: "leaf", width: "leaf" },
-    center: { height: "leaf", width: "leaf" },
-  },
+const leaves = <K extends string>(names: readonly K[]) =>
+  Object.fromEntries(names.map((name) => [name, "leaf"])) as Record<K, "leaf">;
+
+/** The augmentation keys, as lib/augment/config.ts checks them. */
+const AUGMENT: Shape = {
+  keys: {
+    ...leaves(AUGMENT_KEYS),
+    crop: {
+      tag: "type",
+      variants: Object.fromEntries(
+        Object.entries(CROP_KEYS).map(([type, names]) => [type, leaves(names)]),
+      ),
+    },
+    randomErasing: { keys: leaves(ERASING_KEYS) },
+  } satisfies Record<keyof AugmentConfig, Shape>,
 };
 
 /**
@@ -70,7 +79,6 @@ const RUN_CONFIG: Shape = {
             "group-k-fold": { k: "leaf", seed: "leaf" },
           },
         },
-        dropDuplicates: "leaf",
         dropNearDuplicates: "leaf",
         normalization: NORMALIZATION,
       } satisfies KeysOf<DataConfig, "data">,
@@ -87,25 +95,11 @@ const RUN_CONFIG: Shape = {
             cosine: { minLr: "leaf" },
           },
         },
-        earlyStopping: keys("monitor", "patience", "restoreBest"),
+        earlyStopping: { keys: leaves(["monitor", "patience", "restoreBest"]) },
         keepLastEpoch: "leaf",
       } satisfies KeysOf<ScheduleConfig, "schedule">,
     },
-    augment: {
-      keys: {
-        horizontalFlip: "leaf",
-        rotation: "leaf",
-        widthShift: "leaf",
-        heightShift: "leaf",
-        shear: "leaf",
-        zoom: "leaf",
-        fillMode: "leaf",
-        fillValue: "leaf",
-        interpolation: "leaf",
-        crop: CROP,
-        randomErasing: keys("p", "scale", "ratio", "value"),
-      } satisfies Record<keyof AugmentConfig, Shape>,
-    },
+    augment: AUGMENT,
     averagedFrom: "leaf",
   } satisfies KeysOf<RunConfig, "">,
 };

@@ -101,7 +101,8 @@ function parseSplit(text: string, seed: number): Protocol {
   return { kind: "stratified", fractions, seed };
 }
 
-function scheduleFrom(name: string, monitor: Monitor) {
+/** `--schedule`'s learning-rate schedules by name (plateau is a new config's default). */
+export function scheduleFrom(name: string, monitor: Monitor): LrScheduleConfig {
   const schedules: Record<string, LrScheduleConfig> = {
     plateau: { kind: "plateau", monitor, factor: 0.5, patience: 3 },
     step: { kind: "step", stepSize: 10, gamma: 0.1 },
@@ -154,6 +155,7 @@ export const SETTINGS = {
     type: "string",
     placeholder: "DIR",
     help: "Data folder (default $FER_DATA_DIR)",
+    // Where registry datasets live: unset, $FER_DATA_DIR, then ./data.
     experiment: { field: "dataDir", reproduce: false },
   },
   classes: {
@@ -200,6 +202,7 @@ export const SETTINGS = {
     placeholder: "N",
     bound: integerFrom(1),
     help: "Use at most N images per split (quick runs; default: all)",
+    // A stratified sample of each split.
   },
   "drop-duplicates": {
     path: "data.dropDuplicates",
@@ -370,6 +373,8 @@ export const SETTINGS = {
     placeholder: "N",
     bound: integerFrom(1),
     help: "Accumulate gradients over chunks of N images (default: automatic on wasm)",
+    // Less memory, the same update. The automatic size comes from the model's activation size,
+    // as wasm's heap is 4 GiB.
   },
   "checkpoint-every": {
     path: "schedule.checkpointEverySteps",
