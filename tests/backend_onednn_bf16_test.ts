@@ -20,7 +20,13 @@ import { evaluateModel } from "../lib/train/eval_run.ts";
 import { createOptimizer } from "../lib/train/optimizers.ts";
 import { syntheticBatch, trainingStep } from "../lib/train/step.ts";
 import { configChanges } from "../experiments/runner.ts";
-import { withTempDir, writeTinyFer2013 } from "./helpers.ts";
+import {
+  captureConsole,
+  type Shape4,
+  withGradients,
+  withTempDir,
+  writeTinyFer2013,
+} from "./helpers.ts";
 
 const zen3: CpuDescription = {
   model: "AMD EPYC 7B13",
@@ -140,20 +146,6 @@ Deno.test("an experiment's recipe includes its precision; a run saved without on
   ]);
 });
 
-/** Console output of the CLI's `main(args)`. */
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const original = { log: console.log, error: console.error };
-  console.log = (...a: unknown[]) => out.push(a.join(" "));
-  console.error = (...a: unknown[]) => err.push(a.join(" "));
-  try {
-    return { code: await main(args), out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    Object.assign(console, original);
-  }
-}
-
 const trainArgs = (csv: string, out: string, backend: string, precision: string) => [
   "train",
   "mondal-shallow",
@@ -170,7 +162,7 @@ Deno.test("a run says its precision in its first line, card and config; older ru
     const csv = `${dir}/fer2013.csv`;
     await writeTinyFer2013(csv, { count: 140, training: 100, publicTest: 20, seed: 5 });
     const runDir = `${dir}/run`;
-    const trained = await run(trainArgs(csv, runDir, "wasm", "auto"));
+    const trained = await captureConsole(() => main(trainArgs(csv, runDir, "wasm", "auto")));
     assert.equal(trained.code, 0, trained.err);
     assert.match(trained.out.split("\n")[0], /^Backend: wasm .*; precision fp32$/);
     const { card } = JSON.parse(await Deno.readTextFile(`${runDir}/model/model.json`))
@@ -187,31 +179,15 @@ Deno.test("a run says its precision in its first line, card and config; older ru
 
     // bf16 where it cannot run fails before a run folder is made.
     if (bf16Skip) {
-      const refused = await run(trainArgs(csv, `${dir}/bf16`, "onednn", "bf16"));
+      const refused = await captureConsole(() =>
+        main(trainArgs(csv, `${dir}/bf16`, "onednn", "bf16"))
+      );
       assert.equal(refused.code, 1);
       assert.match(refused.err, /bf16 needs a CPU with avx512_bf16/);
       await assert.rejects(Deno.stat(`${dir}/bf16`), Deno.errors.NotFound);
     }
   });
 });
-
-type Shape4 = [number, number, number, number];
-
-/** A convolution's output and both gradients under a non-uniform output gradient. */
-function withGradients(
-  conv: (x: tf.Tensor4D, f: tf.Tensor4D) => tf.Tensor4D,
-  xShape: Shape4,
-  fShape: Shape4,
-  seed: number,
-): tf.Tensor[] {
-  const x = tf.tensor4d(seededValues(xShape, seed), xShape);
-  const f = tf.tensor4d(seededValues(fShape, seed + 1), fShape);
-  const y = conv(x, f);
-  const weights = tf.tensor(seededValues(y.shape, seed + 2), y.shape);
-  const loss = (a: tf.Tensor, b: tf.Tensor) =>
-    tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), weights));
-  return [y, ...tf.grads(loss)([x, f])];
-}
 
 /** Every convolution the onednn backend runs: the shapes of backend_onednn_test.ts. */
 const computations: { label: string; compute: () => tf.Tensor[] }[] = [];

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { backendDifference, seededValues } from "../lib/backend/cross_check.ts";
+import { type Shape4, withGradients } from "./helpers.ts";
 import { initBackend } from "../lib/backend/init.ts";
 import { probeOneDnn } from "../lib/backend/onednn/library.ts";
 import { hasBatchNormTraining } from "../lib/backend/batch_norm_training.ts";
@@ -18,28 +19,11 @@ if (!probe.available) console.log(`onednn tests skipped: ${probe.reason}`);
 const ignore = !probe.available;
 const TOLERANCE = 1e-5;
 
-type Shape4 = [number, number, number, number];
 type Pad = "same" | "valid" | number;
 
 async function assertMatchesCpu(label: string, compute: () => tf.Tensor[]): Promise<void> {
   const difference = await backendDifference(compute, "wasm");
   assert.ok(difference <= TOLERANCE, `${label}: onednn differs from cpu by ${difference}`);
-}
-
-/** The output and both gradients of a convolution under a non-uniform output gradient. */
-function withGradients(
-  conv: (x: tf.Tensor4D, f: tf.Tensor4D) => tf.Tensor4D,
-  xShape: Shape4,
-  fShape: Shape4,
-  seed: number,
-): tf.Tensor[] {
-  const x = tf.tensor4d(seededValues(xShape, seed), xShape);
-  const f = tf.tensor4d(seededValues(fShape, seed + 1), fShape);
-  const y = conv(x, f);
-  const weights = tf.tensor(seededValues(y.shape, seed + 2), y.shape);
-  const loss = (a: tf.Tensor, b: tf.Tensor) =>
-    tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), weights));
-  return [y, ...tf.grads(loss)([x, f])];
 }
 
 const cases: { x: Shape4; kernel: [number, number]; strides: number; pad: Pad }[] = [

@@ -1,5 +1,16 @@
-/** Shared test utilities: where real data is, temporary folders, and tiny synthetic datasets. */
-import { FER2013_CLASSES, syntheticImages, writeFer2013Csv } from "../lib/data/mod.ts";
+/**
+ * Shared test utilities: where real data is, temporary folders, tiny synthetic datasets, console
+ * capture and convolution gradients for backend cross-checks.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { seededValues } from "../lib/backend/cross_check.ts";
+import {
+  FER2013_CLASSES,
+  resizeBilinear,
+  type RgbaImage,
+  syntheticImages,
+  writeFer2013Csv,
+} from "../lib/data/mod.ts";
 
 /**
  * The real-data folder (`FER_DATA_DIR`) when it holds `relative`, else undefined after printing why
@@ -51,4 +62,63 @@ export async function writeTinyFer2013(
   });
   await writeFer2013Csv(ds, path);
   return path;
+}
+
+/** Runs `body` (a CLI `main(...)`, say) with what it prints by console.log and console.error kept. */
+export async function captureConsole(
+  body: () => Promise<number>,
+): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const original = { log: console.log, error: console.error };
+  console.log = (...args: unknown[]) => out.push(args.join(" "));
+  console.error = (...args: unknown[]) => err.push(args.join(" "));
+  try {
+    const code = await body();
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    Object.assign(console, original);
+  }
+}
+
+export type Shape4 = [number, number, number, number];
+
+/** The output and both gradients of a convolution under a non-uniform output gradient. */
+export function withGradients(
+  conv: (x: tf.Tensor4D, f: tf.Tensor4D) => tf.Tensor4D,
+  xShape: Shape4,
+  fShape: Shape4,
+  seed: number,
+): tf.Tensor[] {
+  const x = tf.tensor4d(seededValues(xShape, seed), xShape);
+  const f = tf.tensor4d(seededValues(fShape, seed + 1), fShape);
+  const y = conv(x, f);
+  const weights = tf.tensor(seededValues(y.shape, seed + 2), y.shape);
+  const loss = (a: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(tf.mul(conv(a as tf.Tensor4D, b as tf.Tensor4D), weights));
+  return [y, ...tf.grads(loss)([x, f])];
+}
+
+/**
+ * Pastes grey `face` (its red channel: CK+48 is grey) enlarged to size×size with its top-left at
+ * x, y into `pixels`, an RGB or RGBA image `width` wide (`channels` 3 or 4; alpha is left alone).
+ */
+export function pasteFace(
+  pixels: Uint8Array,
+  width: number,
+  channels: 3 | 4,
+  face: RgbaImage,
+  x: number,
+  y: number,
+  size: number,
+): void {
+  const grey = new Uint8Array(face.width * face.height);
+  for (let i = 0; i < grey.length; i++) grey[i] = face.rgba[i * 4];
+  const scaled = resizeBilinear(grey, face.height, face.width, 1, size, size);
+  for (let row = 0; row < size; row++) {
+    for (let column = 0; column < size; column++) {
+      const v = scaled[row * size + column];
+      pixels.set([v, v, v], ((y + row) * width + x + column) * channels);
+    }
+  }
 }

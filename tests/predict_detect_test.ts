@@ -7,7 +7,7 @@
  * tighter (brows to chin), so it only has to overlap the square with IoU ≥ 0.5.
  */
 import assert from "node:assert/strict";
-import { decodeImage, resizeBilinear } from "../lib/data/mod.ts";
+import { decodeImage } from "../lib/data/mod.ts";
 import {
   type Box,
   DEFAULT_SCORE_THRESHOLD,
@@ -18,7 +18,7 @@ import {
 } from "../lib/predict/mod.ts";
 import { Random } from "../lib/random.ts";
 import { initBackend } from "../lib/backend/mod.ts";
-import { realData } from "./helpers.ts";
+import { pasteFace, realData } from "./helpers.ts";
 
 await initBackend("wasm", { threads: 1 });
 
@@ -39,15 +39,7 @@ function canvas(
 
 /** Pastes grey `face` (48×48 from CK+48) enlarged to size×size with its top-left at x, y. */
 function paste(target: RgbaImage, face: RgbaImage, x: number, y: number, size: number): Box {
-  const grey = new Uint8Array(face.width * face.height);
-  for (let i = 0; i < grey.length; i++) grey[i] = face.rgba[i * 4];
-  const scaled = resizeBilinear(grey, face.height, face.width, 1, size, size);
-  for (let row = 0; row < size; row++) {
-    for (let column = 0; column < size; column++) {
-      const v = scaled[row * size + column];
-      target.rgba.set([v, v, v], ((y + row) * target.width + x + column) * 4);
-    }
-  }
+  pasteFace(target.rgba, target.width, 4, face, x, y, size);
   return { x, y, width: size, height: size };
 }
 

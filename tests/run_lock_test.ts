@@ -8,26 +8,10 @@ import assert from "node:assert/strict";
 import { Image } from "imagescript";
 import { main } from "../cli/main.ts";
 import { LOCK_FILE, lockRunFolder } from "../lib/train/run_lock.ts";
-import { withTempDir, writeTinyFer2013 } from "./helpers.ts";
+import { captureConsole, withTempDir, writeTinyFer2013 } from "./helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const decoder = new TextDecoder();
-
-async function capture(
-  body: () => Promise<number>,
-): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const original = { log: console.log, error: console.error };
-  console.log = (...args: unknown[]) => out.push(args.join(" "));
-  console.error = (...args: unknown[]) => err.push(args.join(" "));
-  try {
-    const code = await body();
-    return { code, out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    Object.assign(console, original);
-  }
-}
 
 /** A Deno subprocess running `code` (a module body) with the repository as its folder. */
 function denoEval(code: string): Deno.ChildProcess {
@@ -149,7 +133,7 @@ Deno.test("two writers of one run folder: the second is refused at once, the fol
     }).spawn();
     await until(() => Deno.stat(`${run}/${LOCK_FILE}`).then(() => true, () => false), "the lock");
 
-    const second = await capture(() => main(args("--out", run)));
+    const second = await captureConsole(() => main(args("--out", run)));
     assert.equal(second.code, 1, second.out);
     assert.match(
       second.err,
@@ -157,7 +141,7 @@ Deno.test("two writers of one run folder: the second is refused at once, the fol
         `${run} is in use by process ${first.pid} on ${HOST} \\(deno task fer train --config`,
       ),
     );
-    const resumed = await capture(() => main(["train", "--resume", run, "--quiet"]));
+    const resumed = await captureConsole(() => main(["train", "--resume", run, "--quiet"]));
     assert.equal(resumed.code, 1);
     assert.match(resumed.err, new RegExp(`in use by process ${first.pid}`));
 
@@ -171,7 +155,7 @@ Deno.test("two writers of one run folder: the second is refused at once, the fol
     const listing = async () =>
       (await Array.fromAsync(Deno.readDir(run))).map((e) => e.name).sort();
     const files = await listing();
-    const again = await capture(() => main(["train", "--resume", run, "--quiet"]));
+    const again = await captureConsole(() => main(["train", "--resume", run, "--quiet"]));
     assert.equal(again.code, 0, again.err);
     assert.match(again.out, /is finished \(1 epochs, .*\): nothing to resume, nothing changed/);
     assert.equal(await Deno.readTextFile(`${run}/metrics.json`), before);
@@ -204,7 +188,7 @@ Deno.test("a --config typo at any depth is refused with the valid keys and a did
     for (const [config, message] of cases) {
       const path = `${dir}/config.json`;
       await Deno.writeTextFile(path, JSON.stringify(config));
-      const result = await capture(() =>
+      const result = await captureConsole(() =>
         main(["train", "liu-cnn5", "--config", path, "--out", `${dir}/run`])
       );
       assert.equal(result.code, 2, JSON.stringify(config));
@@ -215,19 +199,19 @@ Deno.test("a --config typo at any depth is refused with the valid keys and a did
 });
 
 Deno.test("a negative number after an option gets the range message; fer help <command> is its help", async () => {
-  const spaced = await capture(() => main(["train", "liu-cnn5", "--epochs", "-3"]));
-  const joined = await capture(() => main(["train", "liu-cnn5", "--epochs=-3"]));
+  const spaced = await captureConsole(() => main(["train", "liu-cnn5", "--epochs", "-3"]));
+  const joined = await captureConsole(() => main(["train", "liu-cnn5", "--epochs=-3"]));
   assert.equal(spaced.code, 2);
   assert.equal(spaced.err, joined.err);
   assert.match(spaced.err, /--epochs \(schedule\.epochs\) must be an integer ≥ 1, got -3/);
-  const lr = await capture(() => main(["train", "liu-cnn5", "--lr", "-.5"]));
+  const lr = await captureConsole(() => main(["train", "liu-cnn5", "--lr", "-.5"]));
   assert.match(lr.err, /--lr \(optimizer\.lr\) must be a number > 0, got -0\.5/);
 
-  const help = await capture(() => main(["help", "train"]));
+  const help = await captureConsole(() => main(["help", "train"]));
   assert.equal(help.code, 0);
   assert.match(help.out, /^Train a model/);
   assert.match(help.out, /--limit N +Use at most N images per split \(quick runs; default: all\)/);
-  const nested = await capture(() => main(["help", "data", "info"]));
+  const nested = await captureConsole(() => main(["help", "data", "info"]));
   assert.match(nested.out, /Usage: fer data info/);
 });
 
@@ -236,14 +220,14 @@ Deno.test("predict --out refuses to replace an existing file unless --overwrite"
     await Deno.writeFile(`${dir}/face.png`, await new Image(48, 48).encode());
     await Deno.mkdir(`${dir}/out`);
     await Deno.writeTextFile(`${dir}/out/face.png`, "earlier work");
-    const refused = await capture(() =>
+    const refused = await captureConsole(() =>
       main(["predict", `${dir}/face.png`, "--aligned", "--out", `${dir}/out`])
     );
     assert.equal(refused.code, 1);
     assert.match(refused.err, /--out .*out already holds .*face\.png: pass --overwrite/);
     assert.equal(await Deno.readTextFile(`${dir}/out/face.png`), "earlier work");
     // With --overwrite the check lets it through (here to a model that is not there).
-    const allowed = await capture(() =>
+    const allowed = await captureConsole(() =>
       main([
         "predict",
         `${dir}/face.png`,

@@ -3,27 +3,11 @@ import { main } from "../cli/main.ts";
 import { FER2013_CLASSES } from "../lib/data/mod.ts";
 import { parseHistoryCsv } from "../lib/train/run_folder.ts";
 import { readRunResult } from "../lib/train/run_result.ts";
-import { withTempDir, writeTinyFer2013 } from "./helpers.ts";
+import { captureConsole, withTempDir, writeTinyFer2013 } from "./helpers.ts";
 
 /** A tiny FER2013-style CSV: 7 classes, the three Usage parts (140 / 35 / 35). */
 const tinyFer2013 = (dir: string) =>
   writeTinyFer2013(`${dir}/fer2013.csv`, { count: 210, training: 140, publicTest: 35, seed: 3 });
-
-async function captureStdout(
-  body: () => Promise<number>,
-): Promise<{ code: number; out: string; err: string }> {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  const original = { log: console.log, error: console.error };
-  console.log = (...args: unknown[]) => lines.push(args.join(" "));
-  console.error = (...args: unknown[]) => errors.push(args.join(" "));
-  try {
-    const code = await body();
-    return { code, out: lines.join("\n"), err: errors.join("\n") };
-  } finally {
-    Object.assign(console, original);
-  }
-}
 
 /** The run in `resumed` trained to the same history and test accuracy as the one in `full`. */
 async function assertSameTraining(resumed: string, full: string) {
@@ -54,7 +38,7 @@ Deno.test("fer train writes a complete run folder and fer eval reproduces its te
   await withTempDir(async (dir) => {
     const csv = await tinyFer2013(dir);
     const run = `${dir}/run`;
-    const trained = await captureStdout(() => main(trainArgs(csv, run, "--seed", "1")));
+    const trained = await captureConsole(() => main(trainArgs(csv, run, "--seed", "1")));
     assert.equal(trained.code, 0, trained.out);
     assert.match(trained.out, /Backend: /);
     assert.match(trained.out, /Test \(35 images, no TTA\): accuracy/);
@@ -80,7 +64,7 @@ Deno.test("fer train writes a complete run folder and fer eval reproduces its te
     const cores = `${navigator.hardwareConcurrency} cores`;
     assert.match(card.machine, new RegExp(`^\\S.*, ${cores}(, [\\d.]+ GHz)?, ${platform}$`));
 
-    const evaluated = await captureStdout(() =>
+    const evaluated = await captureConsole(() =>
       main(["eval", run, "--split", "PrivateTest", "--json"])
     );
     assert.equal(evaluated.code, 0, evaluated.out);
@@ -92,7 +76,7 @@ Deno.test("fer train writes a complete run folder and fer eval reproduces its te
     // A second train into the finished run's folder is refused, and the run stays as it was.
     const metricsText = await Deno.readTextFile(`${run}/metrics.json`);
     const configText = await Deno.readTextFile(`${run}/config.json`);
-    const twice = await captureStdout(() => main(trainArgs(csv, run)));
+    const twice = await captureConsole(() => main(trainArgs(csv, run)));
     assert.equal(twice.code, 1);
     assert.match(
       twice.err,
@@ -100,7 +84,7 @@ Deno.test("fer train writes a complete run folder and fer eval reproduces its te
     );
     // So is one whose --init-from names no model, though it gets past the folder check.
     const other = `${dir}/other`;
-    const badInit = await captureStdout(() =>
+    const badInit = await captureConsole(() =>
       main(trainArgs(csv, other, "--init-from", `${dir}/nowhere`))
     );
     assert.equal(badInit.code, 1);
@@ -124,19 +108,19 @@ Deno.test("out-of-range settings name the option and the config key; nothing is 
       [["--epochs", "-1"], /--epochs \(schedule\.epochs\) must be an integer ≥ 1, got -1/],
     ];
     for (const [extra, message] of cases) {
-      const result = await captureStdout(() => main([...trainArgs(csv, out), ...extra]));
+      const result = await captureConsole(() => main([...trainArgs(csv, out), ...extra]));
       assert.equal(result.code, 2, extra.join(" "));
       assert.match(result.err, message);
     }
     // A --config file holds only what it changes; a config that is not an object is refused.
     await Deno.writeTextFile(`${dir}/bad.json`, "[]");
-    const notObject = await captureStdout(() =>
+    const notObject = await captureConsole(() =>
       main([...trainArgs(csv, out), "--config", `${dir}/bad.json`])
     );
     assert.equal(notObject.code, 1);
     assert.match(notObject.err, /--config .*bad\.json: expected a JSON object/);
     await Deno.writeTextFile(`${dir}/part.json`, JSON.stringify({ schedule: { epochs: 0 } }));
-    const partial = await captureStdout(() =>
+    const partial = await captureConsole(() =>
       main(["train", "mondal-shallow", "--data", csv, "--out", out, "--config", `${dir}/part.json`])
     );
     assert.equal(partial.code, 2);
@@ -144,11 +128,11 @@ Deno.test("out-of-range settings name the option and the config key; nothing is 
     assert.equal(await Deno.stat(out).catch(() => null), null);
 
     // FER2013's Usage names mean nothing for a run split another way.
-    const stratified = await captureStdout(() =>
+    const stratified = await captureConsole(() =>
       main([...trainArgs(csv, out, "--split", "0.6,0.2,0.2", "--no-report"), "--epochs", "1"])
     );
     assert.equal(stratified.code, 0, stratified.err);
-    const wrongSplit = await captureStdout(() => main(["eval", out, "--split", "PrivateTest"]));
+    const wrongSplit = await captureConsole(() => main(["eval", out, "--split", "PrivateTest"]));
     assert.equal(wrongSplit.code, 2);
     assert.match(
       wrongSplit.err,
@@ -162,7 +146,7 @@ Deno.test("out-of-range settings name the option and the config key; nothing is 
       JSON.stringify({ schedule: { earlyStopping: noRestore } }),
     );
     const last = `${dir}/last`;
-    const kept = await captureStdout(() =>
+    const kept = await captureConsole(() =>
       main([
         ...trainArgs(csv, last, "--config", `${dir}/last.json`, "--no-report"),
         "--epochs",
@@ -178,10 +162,10 @@ Deno.test("out-of-range settings name the option and the config key; nothing is 
 });
 
 Deno.test("unknown models and bad options are errors that list the choices", async () => {
-  const unknown = await captureStdout(() => main(["train", "resnet19"]));
+  const unknown = await captureConsole(() => main(["train", "resnet19"]));
   assert.equal(unknown.code, 2);
   assert.match(unknown.err, /unknown model 'resnet19'. Valid choices: .*resnet18/);
-  const bad = await captureStdout(() => main(["train", "resnet18", "--optimizer", "adagrad"]));
+  const bad = await captureConsole(() => main(["train", "resnet18", "--optimizer", "adagrad"]));
   assert.equal(bad.code, 2);
   assert.match(bad.err, /Valid choices: adam, sgd, nesterov, rmsprop/);
 });
@@ -190,7 +174,7 @@ Deno.test("--time-limit ends a run on its best weights, mid-epoch if need be; --
   await withTempDir(async (dir) => {
     const csv = await tinyFer2013(dir);
     const train = (out: string, ...extra: string[]) =>
-      captureStdout(() => main(trainArgs(csv, out, "--no-report", ...extra)));
+      captureConsole(() => main(trainArgs(csv, out, "--no-report", ...extra)));
     // A limit with room for the whole schedule changes nothing.
     const full = `${dir}/full`;
     const roomy = await train(full, "--time-limit", "60");
@@ -216,7 +200,7 @@ Deno.test("--time-limit ends a run on its best weights, mid-epoch if need be; --
     );
 
     // Resumed with a limit already past: one step of epoch 2, checkpointed, then the test again.
-    const midEpoch = await captureStdout(() =>
+    const midEpoch = await captureConsole(() =>
       main(["train", "--resume", cut, "--time-limit", "0.000001", "--quiet", "--no-report"])
     );
     assert.equal(midEpoch.code, 0, midEpoch.out);
@@ -231,7 +215,7 @@ Deno.test("--time-limit ends a run on its best weights, mid-epoch if need be; --
     const configPath = `${cut}/config.json`;
     const config = JSON.parse(await Deno.readTextFile(configPath));
     await Deno.writeTextFile(configPath, JSON.stringify({ ...config, backend: "cpu" }));
-    const resumed = await captureStdout(() =>
+    const resumed = await captureConsole(() =>
       main(["train", "--resume", cut, "--backend", "wasm", "--quiet", "--no-report"])
     );
     assert.equal(resumed.code, 0, resumed.out);

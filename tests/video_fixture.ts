@@ -3,7 +3,8 @@
  * large enough for the face detector (as tests/predict_detect_test.ts does for photos), one
  * segment per expression, encoded by ffmpeg from raw frames piped to it.
  */
-import { decodeImage, resizeBilinear, type RgbaImage } from "../lib/data/mod.ts";
+import { decodeImage, type RgbaImage } from "../lib/data/mod.ts";
+import { pasteFace } from "./helpers.ts";
 
 /** Whether ffmpeg runs here; prints why a test skips when it does not. */
 export function ffmpegPresent(): boolean {
@@ -30,17 +31,7 @@ export function faceFrame(
 ): Uint8Array {
   const rgb = new Uint8Array(width * height * 3);
   for (let i = 0; i < width * height; i++) rgb.set([40, 120, 200], i * 3);
-  for (const { face, x, y, size } of faces) {
-    const grey = new Uint8Array(face.width * face.height);
-    for (let i = 0; i < grey.length; i++) grey[i] = face.rgba[i * 4];
-    const scaled = resizeBilinear(grey, face.height, face.width, 1, size, size);
-    for (let row = 0; row < size; row++) {
-      for (let column = 0; column < size; column++) {
-        const v = scaled[row * size + column];
-        rgb.set([v, v, v], ((y + row) * width + x + column) * 3);
-      }
-    }
-  }
+  for (const { face, x, y, size } of faces) pasteFace(rgb, width, 3, face, x, y, size);
   return rgb;
 }
 
