@@ -194,40 +194,11 @@ Deno.test({
     withTempDir(async (dir) => void await killedThriceMatches(await fixture(dir), "onednn")),
 });
 
-Deno.test("a second Ctrl-C exits at once, saying so", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "eval",
-      "--ext=ts",
-      `import { listenForInterrupt } from "./lib/train/interrupt.ts";
-       listenForInterrupt((line) => console.log(line));
-       console.log("listening");
-       setTimeout(() => console.log("never stopped"), 60_000);`,
-    ],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let said = "";
-  const readUntil = async (text: string) => {
-    while (!said.includes(text)) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`the child ended before saying '${text}': ${said}`);
-      said += value;
-    }
-  };
-  await readUntil("listening");
-  child.kill("SIGINT");
-  await readUntil("SIGINT: checkpointing before the next step, then stopping");
-  child.kill("SIGINT");
-  await readUntil("SIGINT again: exiting now");
-  for (let part = await reader.read(); !part.done; part = await reader.read()) said += part.value;
-  assert.equal((await child.status).code, 130);
-  assert.doesNotMatch(said, /never stopped/);
-});
-
-Deno.test("a second SIGTERM (a scheduler's, not a person's) does not cut the checkpoint short", async () => {
+/**
+ * A process that listens as a training run does, then runs `more` (module code that may use
+ * `listener`): `readUntil` waits for a line of its output, `rest` reads it to its end.
+ */
+function listeningChild(more = "") {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "eval",
@@ -236,31 +207,58 @@ Deno.test("a second SIGTERM (a scheduler's, not a person's) does not cut the che
        const listener = listenForInterrupt((line) => console.log(line));
        console.log("listening");
        setTimeout(() => console.log("never stopped"), 60_000);
-       let terms = 0;
-       Deno.addSignalListener("SIGTERM", () => {
-         if (++terms < 2) return;
-         setTimeout(() => { console.log("still running"); listener.stop(); Deno.exit(0); }, 300);
-       });`,
+       ${more}`,
     ],
     cwd: ROOT,
     stdout: "piped",
     stderr: "null",
   }).spawn();
-  const said = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  const readUntil = async (wanted: string) => {
-    while (!text.includes(wanted)) {
-      const { value, done } = await said.read();
-      if (done) throw new Error(`the child ended before saying '${wanted}': ${text}`);
-      text += value;
-    }
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let said = "";
+  return {
+    child,
+    readUntil: async (text: string) => {
+      while (!said.includes(text)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`the child ended before saying '${text}': ${said}`);
+        said += value;
+      }
+    },
+    rest: async () => {
+      for (let part = await reader.read(); !part.done; part = await reader.read()) {
+        said += part.value;
+      }
+      return said;
+    },
   };
+}
+
+Deno.test("a second Ctrl-C exits at once, saying so", async () => {
+  const { child, readUntil, rest } = listeningChild();
+  await readUntil("listening");
+  child.kill("SIGINT");
+  await readUntil("SIGINT: checkpointing before the next step, then stopping");
+  child.kill("SIGINT");
+  await readUntil("SIGINT again: exiting now");
+  const said = await rest();
+  assert.equal((await child.status).code, 130);
+  assert.doesNotMatch(said, /never stopped/);
+});
+
+Deno.test("a second SIGTERM (a scheduler's, not a person's) does not cut the checkpoint short", async () => {
+  const { child, readUntil, rest } = listeningChild(
+    `let terms = 0;
+     Deno.addSignalListener("SIGTERM", () => {
+       if (++terms < 2) return;
+       setTimeout(() => { console.log("still running"); listener.stop(); Deno.exit(0); }, 300);
+     });`,
+  );
   await readUntil("listening");
   child.kill("SIGTERM");
   await readUntil("SIGTERM: checkpointing before the next step, then stopping");
   child.kill("SIGTERM");
   await readUntil("still running");
-  for (let part = await said.read(); !part.done; part = await said.read()) text += part.value;
-  assert.equal((await child.status).code, 0, text);
-  assert.doesNotMatch(text, /exiting now/);
+  const said = await rest();
+  assert.equal((await child.status).code, 0, said);
+  assert.doesNotMatch(said, /exiting now/);
 });
