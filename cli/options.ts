@@ -20,7 +20,7 @@ export function dataDirOption(help?: string) {
 
 /**
  * `--precision` (PyTorch's CPU autocast, Keras' mixed_bfloat16 policy): a training setting, also
- * taken by `fer eval` and `bench train|infer`.
+ * taken by `fer eval`, `fer predict` and `bench train|infer`.
  */
 export function precisionOption(help?: string) {
   return settingOption("precision", help);

@@ -9,6 +9,9 @@ import { Image } from "imagescript";
 import { decodeImage, FER2013_CLASSES, loadDataset, subset } from "../lib/data/mod.ts";
 import { createModel, saveModel } from "../lib/models/mod.ts";
 import { initBackend } from "../lib/backend/mod.ts";
+import { probeOneDnn } from "../lib/backend/onednn/library.ts";
+import { bf16Support } from "../lib/backend/precision.ts";
+import { CPU_FLAGS_OVERRIDE } from "../lib/machine.ts";
 import { ImageBatcher, predictProbabilities } from "../lib/train/pipeline.ts";
 import { defaultModelFolder, loadExpressionModel, predict } from "../lib/predict/mod.ts";
 import { realData, withTempDir } from "./helpers.ts";
@@ -25,11 +28,22 @@ async function saveTestModel(dir: string, name = "mondal-shallow"): Promise<stri
   return `${dir}/model`;
 }
 
-/** Runs the CLI in a subprocess; returns its exit code, stdout and stderr. */
+/**
+ * Runs the CLI in a subprocess (with `env` added to its environment); returns its exit code,
+ * stdout and stderr.
+ */
 async function fer(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return await ferWith({}, ...args);
+}
+
+async function ferWith(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "cli/main.ts", ...args],
     cwd: ROOT,
+    env,
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -122,6 +136,57 @@ Deno.test("the TTA a model's recipe tested with is predict's default; --tta over
     assert.equal(run.code, 0, run.stderr);
     assert.equal(JSON.parse(run.stdout).model.tta, "flip");
     assert.match(run.stderr, /test-time augmentation: flip \(its recipe's\)/);
+  });
+});
+
+Deno.test("--precision: fp32 is the default, bf16 where the CPU lacks it is a clear error", async () => {
+  await withTempDir(async (dir) => {
+    const model = await saveTestModel(dir);
+    const rgba = new Uint8Array(48 * 48 * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 7) % 251));
+    const face = new Image(48, 48);
+    face.bitmap.set(rgba);
+    await Deno.writeFile(`${dir}/face.png`, await face.encode());
+    const oneDnn = probeOneDnn(1);
+    const backend = oneDnn.available ? "onednn" : "wasm";
+    const args = ["predict", `${dir}/face.png`, "--model", model, "--aligned", "--json"];
+    const probabilities = (stdout: string): number[] =>
+      Object.values(JSON.parse(stdout).images[0].faces[0].probabilities);
+    const fp32 = await fer(...args, "--backend", backend, "--precision", "fp32");
+    assert.equal(fp32.code, 0, fp32.stderr);
+    assert.match(fp32.stderr, new RegExp(`^Backend: .*${backend}.*; precision fp32$`, "m"));
+    const byDefault = await fer(...args, "--backend", backend);
+    assert.equal(byDefault.code, 0, byDefault.stderr);
+    assert.deepEqual(probabilities(byDefault.stdout), probabilities(fp32.stdout));
+
+    // A CPU without avx512_bf16, simulated: refused before the model loads, for a video too.
+    await Deno.writeFile(`${dir}/clip.mp4`, new Uint8Array(16));
+    for (const input of [`${dir}/face.png`, `${dir}/clip.mp4`]) {
+      const refused = await ferWith(
+        { [CPU_FLAGS_OVERRIDE]: "avx2 fma" },
+        ...["predict", input, "--model", model, "--backend", "onednn", "--precision", "bf16"],
+      );
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.equal(refused.stdout, "");
+      assert.match(
+        refused.stderr,
+        /error: bf16 needs a CPU with avx512_bf16 \(AVX-512 BF16\) or amx_bf16; .*use --precision fp32/,
+      );
+    }
+
+    // Where the CPU has bf16: the convolutions run in it, and the probabilities stay close.
+    const support = bf16Support();
+    const why = !support.supported ? support.reason : !oneDnn.available ? oneDnn.reason : "";
+    if (why) {
+      console.log(`skipped bf16 predict: ${why}`);
+      return;
+    }
+    const bf16 = await fer(...args, "--backend", "onednn", "--precision", "bf16");
+    assert.equal(bf16.code, 0, bf16.stderr);
+    assert.match(bf16.stderr, /; precision bf16/);
+    const [wanted, got] = [probabilities(fp32.stdout), probabilities(bf16.stdout)];
+    for (const [c, p] of got.entries()) {
+      assert.ok(Math.abs(p - wanted[c]) < 2e-2, `${p} ${wanted[c]}`);
+    }
   });
 });
 

@@ -6,10 +6,15 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { defineCommand } from "../args.ts";
-import { backendOption, modelOption } from "../options.ts";
+import { backendOption, modelOption, precisionOption } from "../options.ts";
 import { FerError, UsageError } from "../../lib/errors.ts";
 import { initBackend } from "../../lib/backend/mod.ts";
-import { type BackendChoice, TTA_CHOICES, type TtaChoice } from "../../lib/train/config.ts";
+import {
+  type BackendChoice,
+  type PrecisionChoice,
+  TTA_CHOICES,
+  type TtaChoice,
+} from "../../lib/train/config.ts";
 import { checkTtaFits } from "../../lib/train/mod.ts";
 import {
   annotatedFileName,
@@ -17,6 +22,7 @@ import {
   DEFAULT_MARGIN,
   DEFAULT_SCORE_THRESHOLD,
   encodeAnnotated,
+  type ExpressionModel,
   FaceDetector,
   formatPredictionLines,
   isVideoFile,
@@ -125,6 +131,7 @@ export const predictCommand = defineCommand({
         "tested with, flip for the shipped model; none is twice as fast)",
     },
     backend: { ...backendOption("Compute backend"), default: "auto" },
+    precision: { ...precisionOption(), default: "fp32" },
   },
   details: [
     "Output: one line per face, e.g.",
@@ -137,6 +144,7 @@ export const predictCommand = defineCommand({
     "  fer predict group.jpg --model runs/<run> --tiles 3   # small faces in a big photo",
     "  fer predict fer2013-face.png --model runs/<run> --aligned",
     "  fer predict clip.mp4 --fps 10 --smooth 0.5 --out results/   # a video (needs ffmpeg)",
+    "  fer predict photos/ --backend onednn --precision bf16   # bf16 convolutions (avx512_bf16)",
   ].join("\n"),
   async run({ options, positionals }) {
     if (isVideoFile(positionals[0])) return await predictOneVideo(positionals[0], options);
@@ -156,21 +164,7 @@ export const predictCommand = defineCommand({
       throw new FerError(`${positionals[0]}: no PNG, JPEG or BMP images in it`);
     }
     if (options.out !== undefined) checkOutKeepsInputs(options.out, files, options.overwrite);
-    const backend = await initBackend(options.backend);
-    console.error(`Backend: ${backend.description}`);
-    const model = await loadExpressionModel(options.model);
-    const tta = options.tta ?? model.defaultTta;
-    try {
-      checkTtaFits(model.layout, tta);
-    } catch (error) {
-      model.dispose();
-      throw error;
-    }
-    console.error(
-      `Model: ${model.name} (${model.source}), test-time augmentation: ${tta}` +
-        (options.tta === undefined ? " (its recipe's)" : ""),
-    );
-    const detector = options.aligned ? undefined : await FaceDetector.load();
+    const { model, detector, tta } = await startPredictor(options, !options.aligned);
     const results: Record<string, unknown>[] = [];
     const failed: { file: string; error: string }[] = [];
     try {
@@ -229,31 +223,54 @@ export const predictCommand = defineCommand({
   },
 });
 
-/** The video branch of `fer predict`: the same model and detector set-up, then predict_video.ts. */
-async function predictOneVideo(
-  video: string,
-  options: VideoCommandOptions & {
-    readonly model: string;
-    readonly backend: BackendChoice;
-    readonly tta?: TtaChoice;
-    readonly aligned: boolean;
-  },
-): Promise<number> {
-  if (options.aligned) throw new FerError("--aligned is for images of one face, not videos");
-  const backend = await initBackend(options.backend);
-  console.error(`Backend: ${backend.description}`);
+/** The options that say which model runs, where, and how. */
+interface PredictorOptions {
+  readonly model: string;
+  readonly backend: BackendChoice;
+  readonly precision: PrecisionChoice;
+  readonly tta?: TtaChoice;
+}
+
+/**
+ * Starts the backend in the precision asked for, loads the model (and the face detector when
+ * `detect`) and picks the test-time augmentation: --tta, else the model's recipe's. Says which
+ * on stderr; whatever was loaded is disposed of again when a later step fails.
+ */
+async function startPredictor(
+  options: PredictorOptions,
+  detect: true,
+): Promise<{ model: ExpressionModel; detector: FaceDetector; tta: TtaChoice }>;
+async function startPredictor(
+  options: PredictorOptions,
+  detect: boolean,
+): Promise<{ model: ExpressionModel; detector?: FaceDetector; tta: TtaChoice }>;
+async function startPredictor(options: PredictorOptions, detect: boolean) {
+  const backend = await initBackend(options.backend, { precision: options.precision });
+  console.error(`Backend: ${backend.description}; precision ${backend.precision}`);
   const model = await loadExpressionModel(options.model);
-  const detector = await FaceDetector.load().catch((error) => {
-    model.dispose();
-    throw error;
-  });
   try {
     const tta = options.tta ?? model.defaultTta;
     checkTtaFits(model.layout, tta);
+    const detector = detect ? await FaceDetector.load() : undefined;
     console.error(
       `Model: ${model.name} (${model.source}), test-time augmentation: ${tta}` +
         (options.tta === undefined ? " (its recipe's)" : ""),
     );
+    return { model, detector, tta };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+/** The video branch of `fer predict`: the same model and detector set-up, then predict_video.ts. */
+async function predictOneVideo(
+  video: string,
+  options: VideoCommandOptions & PredictorOptions & { readonly aligned: boolean },
+): Promise<number> {
+  if (options.aligned) throw new FerError("--aligned is for images of one face, not videos");
+  const { model, detector, tta } = await startPredictor(options, true);
+  try {
     return await runVideoPredict(video, options, { model, detector, tta });
   } finally {
     model.dispose();
