@@ -18,6 +18,7 @@ import {
 } from "../../lib/predict/video_format.ts";
 import { predictVideo, type VideoPredictOptions } from "../../lib/predict/video.ts";
 import { probeVideo } from "../../lib/predict/ffmpeg.ts";
+import { defaultProgressMode, ProgressDisplay } from "../../lib/progress.ts";
 import { emotionTimelineFigure } from "../../lib/report/plots/emotion_timeline.ts";
 import type { TtaChoice } from "../../lib/train/config.ts";
 
@@ -105,7 +106,12 @@ export async function runVideoPredict(
   }
   let rows = 0;
   const started = performance.now();
-  const progress = progressWriter();
+  // On stderr, so that stdout holds only the timeline; the last state stays on its own line.
+  const progress = new ProgressDisplay(
+    defaultProgressMode(false, Deno.stderr),
+    (text) => Deno.stderr.writeSync(encoder.encode(text)),
+    "keep",
+  );
   const videoOptions: VideoPredictOptions = {
     model,
     detector,
@@ -125,17 +131,17 @@ export async function runVideoPredict(
       rows++;
     },
     onProgress: (done, expected) =>
-      progress(
-        frameProgressLine(done, expected, (performance.now() - started) / 1000),
+      progress.update(
         done,
         expected,
+        frameProgressLine(done, expected, (performance.now() - started) / 1000),
       ),
   };
   let result;
   try {
     result = await predictVideo(video, videoOptions);
   } finally {
-    progress(undefined);
+    progress.finish();
     timelineFile?.close();
   }
   const faces = result.faces.map(faceSummaryJson);
@@ -182,34 +188,4 @@ export async function runVideoPredict(
     return 1;
   }
   return 0;
-}
-
-/**
- * Shows progress on stderr: a bar redrawn in place on a terminal, else a line per tenth of the
- * expected frames. Called with undefined, it leaves the last state on its own line.
- */
-function progressWriter() {
-  const terminal = Deno.stderr.isTerminal();
-  let lastTenth = -1;
-  let last: string | undefined;
-  let shown = true;
-  const write = (text: string) => Deno.stderr.writeSync(encoder.encode(text));
-  return (line: string | undefined, done = 0, expected = NaN) => {
-    if (line === undefined) {
-      if (last !== undefined && !shown) write(`${last}\n`);
-      else if (terminal && last !== undefined) write("\n");
-      return;
-    }
-    last = line;
-    if (terminal) {
-      write(`\r${line}\x1b[K`);
-      return;
-    }
-    const tenth = expected > 0 ? Math.floor((10 * done) / expected) : Math.floor(done / 100);
-    shown = tenth > lastTenth;
-    if (shown) {
-      lastTenth = tenth;
-      write(`${line}\n`);
-    }
-  };
 }

@@ -5,7 +5,7 @@ import { getModelSpec } from "../../lib/models/mod.ts";
 import { type RunConfig, withDefaults } from "../../lib/train/config.ts";
 import { checkConfigKeys } from "../../lib/train/config_keys.ts";
 import { settingsFromOptions, trainSettingOptions } from "../../lib/train/settings.ts";
-import { defaultProgressMode } from "../../lib/train/progress.ts";
+import { defaultProgressMode } from "../../lib/progress.ts";
 import { deadlineAfter, resumeRun, trainRun } from "../../lib/train/run.ts";
 import { writeReport } from "../../lib/report/mod.ts";
 import { TIME_LIMIT_OPTION } from "../options.ts";

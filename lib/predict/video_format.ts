@@ -2,7 +2,7 @@
  * How a video's results are written: timeline rows as CSV lines or JSON objects (streamed, one per
  * face per frame), the per-face summary as a table for people and as JSON, and a progress line.
  */
-import { formatDuration } from "../train/progress.ts";
+import { formatDuration, progressBar } from "../progress.ts";
 import type { FaceSummary, TimelineRow } from "./video.ts";
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
@@ -101,13 +101,7 @@ export function frameProgressLine(done: number, expected: number, seconds: numbe
   const rate = seconds > 0 ? done / seconds : 0;
   if (!(expected > 0)) return `frame ${done} - ${rate.toFixed(1)} frames/s`;
   const total = Math.max(expected, done);
-  const width = 30;
-  const filled = Math.min(width, Math.floor((width * done) / total));
-  const bar = done >= total
-    ? "=".repeat(width)
-    : "=".repeat(filled) + ">" + ".".repeat(Math.max(0, width - filled - 1));
   const eta = rate > 0 ? (total - done) / rate : 0;
-  return `frame ${done}/${total} [${bar}] - ${rate.toFixed(1)} frames/s - ETA: ${
-    formatDuration(eta)
-  }`;
+  return `frame ${done}/${total} [${progressBar(done, total)}] - ${rate.toFixed(1)} frames/s - ` +
+    `ETA: ${formatDuration(eta)}`;
 }

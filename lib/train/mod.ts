@@ -87,7 +87,8 @@ export {
   type PreparedData,
   type SplitSizes,
 } from "./pipeline.ts";
-export { defaultProgressMode, EpochProgress, type ProgressMode } from "./progress.ts";
+export { defaultProgressMode, type ProgressMode } from "../progress.ts";
+export { EpochProgress } from "./progress.ts";
 export { deadlineAfter, resumeRun, trainRun, type TrainRunOptions } from "./run.ts";
 export { finishedRun, readRunResult, type RunResult } from "./run_result.ts";
 export { isLockedByLiveProcess } from "./run_lock.ts";

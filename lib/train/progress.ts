@@ -1,24 +1,8 @@
 /**
- * A Keras-style progress display: a bar redrawn in place on a terminal, or a line every tenth of an
- * epoch when stdout is a file or pipe (so logs stay readable), and nothing per step with --quiet.
+ * The progress of one epoch, Keras' progbar: "12/450 [=>....] - ETA: 0:41 - 44.1 img/s - loss: …"
+ * drawn by ../progress.ts (a bar on a terminal, a line per tenth in a log, nothing with --quiet).
  */
-
-export type ProgressMode = "bar" | "lines" | "quiet";
-
-/** "bar" on a terminal, "lines" otherwise, "quiet" when asked. */
-export function defaultProgressMode(quiet: boolean): ProgressMode {
-  if (quiet) return "quiet";
-  return Deno.stdout.isTerminal() ? "bar" : "lines";
-}
-
-/** 75 → "1:15", 3725 → "1:02:05". */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
-}
+import { formatDuration, progressBar, ProgressDisplay, type ProgressMode } from "../progress.ts";
 
 /** " - loss: 1.2345 - accuracy: 0.5000" for the given named values. */
 export function formatMetrics(values: Record<string, number | undefined>): string {
@@ -35,7 +19,7 @@ const encoder = new TextEncoder();
 /** Draws the progress of one epoch. `now` is injectable for tests. */
 export class EpochProgress {
   readonly #started: number;
-  #lastLine = -1;
+  readonly #display: ProgressDisplay;
 
   constructor(
     readonly steps: number,
@@ -46,6 +30,8 @@ export class EpochProgress {
     startedAt?: number,
   ) {
     this.#started = startedAt ?? now();
+    // The epoch's summary line takes the finished bar's place.
+    this.#display = new ProgressDisplay(mode, write, "replace");
   }
 
   /** The text shown after `step` of `steps` steps (1-based) with running loss and accuracy. */
@@ -53,32 +39,19 @@ export class EpochProgress {
     const elapsed = (this.now() - this.#started) / 1000;
     const rate = elapsed > 0 ? (step * this.batchSize) / elapsed : 0;
     const eta = step > 0 ? (elapsed / step) * (this.steps - step) : 0;
-    const width = 30;
-    const done = Math.floor((width * step) / this.steps);
-    const bar = step >= this.steps
-      ? "=".repeat(width)
-      : "=".repeat(Math.max(0, done)) + ">" + ".".repeat(Math.max(0, width - done - 1));
     const counter = `${String(step).padStart(String(this.steps).length)}/${this.steps}`;
-    return `${counter} [${bar}] - ETA: ${formatDuration(eta)} - ${rate.toFixed(1)} img/s` +
-      formatMetrics({ loss, accuracy });
+    return `${counter} [${progressBar(step, this.steps)}] - ETA: ${formatDuration(eta)} - ` +
+      `${rate.toFixed(1)} img/s` + formatMetrics({ loss, accuracy });
   }
 
   /** Reports a finished step. */
   update(step: number, loss: number, accuracy: number): void {
     if (this.mode === "quiet") return;
-    if (this.mode === "bar") {
-      this.write(`\r${this.render(step, loss, accuracy)}\x1b[K`);
-      return;
-    }
-    const tenth = Math.floor((10 * step) / this.steps);
-    if (tenth > this.#lastLine && step < this.steps) {
-      this.#lastLine = tenth;
-      this.write(`${this.render(step, loss, accuracy)}\n`);
-    }
+    this.#display.update(step, this.steps, this.render(step, loss, accuracy));
   }
 
   /** Clears the bar so the epoch summary line can replace it. */
   finish(): void {
-    if (this.mode === "bar") this.write("\r\x1b[K");
+    this.#display.finish();
   }
 }

@@ -40,7 +40,7 @@ import { balancedClassWeights } from "./losses.ts";
 import { trainedModelCard } from "./model_card.ts";
 import { createOptimizer } from "./optimizers.ts";
 import { ImageBatcher, type InputLayout, resolveRunNormalization } from "./pipeline.ts";
-import type { ProgressMode } from "./progress.ts";
+import type { ProgressMode } from "../progress.ts";
 import { modelFolder, RunFolder } from "./run_folder.ts";
 import { finishedRun, type RunResult } from "./run_result.ts";
 import { lockRunFolder } from "./run_lock.ts";

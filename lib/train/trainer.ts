@@ -29,7 +29,7 @@ import type { CheckpointState, CheckpointStore } from "./checkpoint.ts";
 import type { InterruptRequest } from "./interrupt.ts";
 import { trainingStep } from "./step.ts";
 import { getLearningRate } from "./optimizers.ts";
-import type { ProgressMode } from "./progress.ts";
+import type { ProgressMode } from "../progress.ts";
 
 /** Turns example indices into a model-ready batch. `random` drives augmentation when training. */
 export interface Batcher {

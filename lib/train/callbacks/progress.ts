@@ -2,7 +2,8 @@
  * Keras' ProgbarLogger: "Epoch i/n", the per-step progress (../progress.ts draws it) and the
  * epoch's summary line. Its numbers come from `TrainingState.running`, so no resume state.
  */
-import { EpochProgress, formatDuration, formatMetrics, type ProgressMode } from "../progress.ts";
+import { formatDuration, type ProgressMode } from "../../progress.ts";
+import { EpochProgress, formatMetrics } from "../progress.ts";
 import type { EpochLogs, FitCallback, FitControl } from "./types.ts";
 
 export class ProgressLogger implements FitCallback {
