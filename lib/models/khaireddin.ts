@@ -6,7 +6,7 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import type { BuildContext } from "./build_context.ts";
-import { classifier, convBnAct, dense, dropout, flatten, maxPool } from "./layers.ts";
+import { convBnAct, maxPool, vggHead } from "./layers.ts";
 import { scaleNormalization } from "./normalization.ts";
 import { registerModels } from "./register.ts";
 import type { ModelGraph } from "./types.ts";
@@ -26,16 +26,7 @@ function buildKhaireddin(input: tf.SymbolicTensor, context: BuildContext): Model
     }
     x = maxPool(context, x, { name: `pool${stage + 1}` });
   });
-  x = flatten(context, x, "flatten");
-  x = dense(context, x, { units: 4096, activation: "relu", name: "lin1" });
-  x = dropout(context, x, rate, "drop1");
-  const embedding = dense(context, x, { units: 4096, activation: "relu", name: "lin2" });
-  const probabilities = classifier(
-    context,
-    dropout(context, embedding, rate, "drop2"),
-    { name: "lin3" },
-  );
-  return { embedding, probabilities };
+  return vggHead(context, x, rate, ["lin1", "drop1", "lin2", "drop2", "lin3"]);
 }
 
 /** `khaireddin-vgg`. */

@@ -197,6 +197,39 @@ export function zeroPad(context: BuildContext, input: Tensor, pad: number, name?
   );
 }
 
+/**
+ * VGG's classifier on the last feature map (VGG-11's and Khaireddin & Chen's variant's): flatten,
+ * FC 4096-ReLU, dropout, FC 4096-ReLU (the embedding), dropout, the class layer. `names` are those
+ * five layers' names after the flatten's ("flatten"), as the weights being mapped name them.
+ */
+export function vggHead(
+  context: BuildContext,
+  features: Tensor,
+  rate: number,
+  names: readonly [string, string, string, string, string],
+): { embedding: Tensor; probabilities: Tensor } {
+  const [hidden, firstDropout, embeddingName, secondDropout, classes] = names;
+  let x = flatten(context, features, "flatten");
+  x = dense(context, x, { units: 4096, activation: "relu", name: hidden });
+  x = dropout(context, x, rate, firstDropout);
+  const embedding = dense(context, x, { units: 4096, activation: "relu", name: embeddingName });
+  const probabilities = classifier(
+    context,
+    dropout(context, embedding, rate, secondDropout),
+    { name: classes },
+  );
+  return { embedding, probabilities };
+}
+
+/**
+ * torchvision's stem max-pool of ResNet and ShuffleNetV2: 3×3, stride 2, padding 1. Zero padding
+ * equals PyTorch's -inf padding here, since its input is a ReLU output (≥ 0).
+ */
+export function stemMaxPool(context: BuildContext, input: Tensor): Tensor {
+  const padded = zeroPad(context, input, 1, "maxpool_pad");
+  return maxPool(context, padded, { poolSize: 3, strides: 2, name: "maxpool" });
+}
+
 /** Flattens H×W×C to one vector per image (in H, W, C order: see docs/WEIGHTS.md). */
 export function flatten(context: BuildContext, input: Tensor, name?: string): Tensor {
   return apply(tf.layers.flatten({ name: context.nameOr(name, "flatten") }), input);

@@ -14,9 +14,8 @@ import {
   convBnAct,
   dropout,
   globalAvgPool,
-  maxPool,
   relu,
-  zeroPad,
+  stemMaxPool,
 } from "./layers.ts";
 import { imagenetNormalization } from "./normalization.ts";
 import { registerModels } from "./register.ts";
@@ -101,11 +100,7 @@ function resnet(block: Block, blocksPerStage: readonly number[]) {
       strides: imagenetStem ? 2 : 1,
       names: { conv: "conv1", bn: "bn1", act: "relu" },
     });
-    if (imagenetStem) {
-      // Zero padding equals PyTorch's -inf padding here: the input is a ReLU output (≥ 0).
-      x = zeroPad(context, x, 1, "maxpool_pad");
-      x = maxPool(context, x, { poolSize: 3, strides: 2, name: "maxpool" });
-    }
+    if (imagenetStem) x = stemMaxPool(context, x);
     blocksPerStage.forEach((blocks, stage) => {
       for (let i = 0; i < blocks; i++) {
         const stride = stage > 0 && i === 0 ? 2 : 1;

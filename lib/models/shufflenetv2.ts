@@ -15,8 +15,7 @@ import {
   depthwiseBnAct,
   dropout,
   globalAvgPool,
-  maxPool,
-  zeroPad,
+  stemMaxPool,
 } from "./layers.ts";
 import { imagenetNormalization } from "./normalization.ts";
 import { registerModels } from "./register.ts";
@@ -122,11 +121,7 @@ function buildShuffleNetV2(input: Tensor, context: BuildContext): ModelGraph {
     strides: imagenetStem ? 2 : 1,
     names: { conv: "conv1.0", bn: "conv1.1", act: "conv1.2" },
   });
-  if (imagenetStem) {
-    // Zero padding equals PyTorch's -inf padding here: the input is a ReLU output (≥ 0).
-    x = zeroPad(context, x, 1, "maxpool_pad");
-    x = maxPool(context, x, { poolSize: 3, strides: 2, name: "maxpool" });
-  }
+  if (imagenetStem) x = stemMaxPool(context, x);
   STAGE_REPEATS.forEach((repeats, stage) => {
     for (let i = 0; i < repeats; i++) {
       x = shuffleUnit(context, x, channels[stage + 1], i === 0 ? 2 : 1, `stage${stage + 2}.${i}`);

@@ -9,7 +9,7 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import type { BuildContext } from "./build_context.ts";
-import { batchNorm, classifier, conv2d, dense, dropout, flatten, maxPool, relu } from "./layers.ts";
+import { batchNorm, conv2d, maxPool, relu, vggHead } from "./layers.ts";
 import { imagenetNormalization } from "./normalization.ts";
 import { registerModels } from "./register.ts";
 import type { ModelGraph } from "./types.ts";
@@ -46,17 +46,14 @@ function buildVgg(input: tf.SymbolicTensor, context: BuildContext): ModelGraph {
     if (withBatchNorm) x = batchNorm(context, x, next());
     x = relu(context, x, next());
   }
-  x = flatten(context, x, "flatten");
   // torchvision: Linear, ReLU, Dropout, Linear, ReLU, Dropout, Linear (indices 0-6).
-  x = dense(context, x, { units: 4096, activation: "relu", name: "classifier.0" });
-  x = dropout(context, x, rate, "classifier.2");
-  const embedding = dense(context, x, { units: 4096, activation: "relu", name: "classifier.3" });
-  const probabilities = classifier(
-    context,
-    dropout(context, embedding, rate, "classifier.5"),
-    { name: "classifier.6" },
-  );
-  return { embedding, probabilities };
+  return vggHead(context, x, rate, [
+    "classifier.0",
+    "classifier.2",
+    "classifier.3",
+    "classifier.5",
+    "classifier.6",
+  ]);
 }
 
 const shared = {
