@@ -32,6 +32,28 @@ export function realData(relative: string): string | undefined {
   }
 }
 
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/**
+ * Runs `fer` (cli/main.ts) in a subprocess from the project root, with `env` added to its
+ * environment (a process's own, such as FER_CPU_FLAGS, stays out of parallel test files); returns
+ * its exit code, stdout and stderr.
+ */
+export async function runFer(
+  args: readonly string[],
+  env?: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "cli/main.ts", ...args],
+    cwd: ROOT,
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+}
+
 /** Runs `body` with a fresh temporary folder that is removed afterwards. */
 export async function withTempDir<T>(body: (dir: string) => Promise<T> | T): Promise<T> {
   const dir = await Deno.makeTempDir({ prefix: "fer-test-" });

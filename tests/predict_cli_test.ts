@@ -14,7 +14,7 @@ import { bf16Support } from "../lib/backend/precision.ts";
 import { CPU_FLAGS_OVERRIDE } from "../lib/machine.ts";
 import { ImageBatcher, predictProbabilities } from "../lib/train/pipeline.ts";
 import { defaultModelFolder, loadExpressionModel, predict } from "../lib/predict/mod.ts";
-import { realData, withTempDir } from "./helpers.ts";
+import { realData, runFer, withTempDir } from "./helpers.ts";
 
 await initBackend("wasm", { threads: 1 });
 
@@ -28,28 +28,8 @@ async function saveTestModel(dir: string, name = "mondal-shallow"): Promise<stri
   return `${dir}/model`;
 }
 
-/**
- * Runs the CLI in a subprocess (with `env` added to its environment); returns its exit code,
- * stdout and stderr.
- */
-async function fer(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return await ferWith({}, ...args);
-}
-
-async function ferWith(
-  env: Record<string, string>,
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "cli/main.ts", ...args],
-    cwd: ROOT,
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
-}
+/** `fer ...args` in a subprocess. */
+const fer = (...args: string[]) => runFer(args);
 
 /** A 400×300 colour scene with CK+48 faces pasted at 96 and 160 px; returns the PNG and boxes. */
 async function scene(ckRoot: string): Promise<Uint8Array> {
@@ -161,9 +141,9 @@ Deno.test("--precision: fp32 is the default, bf16 where the CPU lacks it is a cl
     // A CPU without avx512_bf16, simulated: refused before the model loads, for a video too.
     await Deno.writeFile(`${dir}/clip.mp4`, new Uint8Array(16));
     for (const input of [`${dir}/face.png`, `${dir}/clip.mp4`]) {
-      const refused = await ferWith(
+      const refused = await runFer(
+        ["predict", input, "--model", model, "--backend", "onednn", "--precision", "bf16"],
         { [CPU_FLAGS_OVERRIDE]: "avx2 fma" },
-        ...["predict", input, "--model", model, "--backend", "onednn", "--precision", "bf16"],
       );
       assert.equal(refused.code, 1, refused.stderr);
       assert.equal(refused.stdout, "");

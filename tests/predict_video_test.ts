@@ -12,22 +12,10 @@ import { join } from "node:path";
 import { boxIou, FaceTracker } from "../lib/predict/mod.ts";
 import { parseFps } from "../cli/commands/predict_video.ts";
 import { faceSummaryTable, frameProgressLine } from "../lib/predict/video_format.ts";
-import { realData, withTempDir } from "./helpers.ts";
+import { realData, runFer, withTempDir } from "./helpers.ts";
 import { ckFace, encodeVideo, faceFrame, ffmpegPresent } from "./video_fixture.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-
-async function fer(args: string[], env?: Record<string, string>) {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "cli/main.ts", ...args],
-    cwd: ROOT,
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
-}
 
 const box = (x: number, y = 10, size = 50) => ({ x, y, width: size, height: size });
 
@@ -97,11 +85,11 @@ Deno.test("--fps, the summary table and the progress line", () => {
 
 Deno.test("a video without ffmpeg installed says how to install it", async () => {
   await withTempDir(async (dir) => {
-    const image = await fer(["predict", `${ROOT}/README.md`, "--smooth", "1", "--csv"]);
+    const image = await runFer(["predict", `${ROOT}/README.md`, "--smooth", "1", "--csv"]);
     assert.equal(image.code, 2);
     assert.match(image.stderr, /--csv, --smooth: for videos only \(.*README\.md is not one/);
     await Deno.writeFile(`${dir}/clip.mp4`, new Uint8Array(16));
-    const run = await fer(["predict", `${dir}/clip.mp4`], { PATH: "/nonexistent" });
+    const run = await runFer(["predict", `${dir}/clip.mp4`], { PATH: "/nonexistent" });
     assert.equal(run.code, 1, run.stderr);
     assert.match(
       run.stderr,
@@ -137,7 +125,7 @@ Deno.test("predict labels a video's happy part happy and its surprise part surpr
       audio: true,
     });
     const out = join(dir, "out");
-    const run = await fer(["predict", clip, "--fps", "2.5", "--json", "--out", out]);
+    const run = await runFer(["predict", clip, "--fps", "2.5", "--json", "--out", out]);
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout);
     assert.equal(result.error, null);
@@ -185,16 +173,16 @@ Deno.test("predict labels a video's happy part happy and its surprise part surpr
     assert.ok(streams.includes("video,10"), streams.join(" "));
 
     // Nothing is overwritten: the same --out again is refused before any work.
-    const again = await fer(["predict", clip, "--out", out]);
+    const again = await runFer(["predict", clip, "--out", out]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /clip\.annotated\.mp4 already exists: pass --overwrite/);
     // --overwrite replaces them.
-    const replaced = await fer(["predict", clip, "--fps", "2.5", "--out", out, "--overwrite"]);
+    const replaced = await runFer(["predict", clip, "--fps", "2.5", "--out", out, "--overwrite"]);
     assert.equal(replaced.code, 0, replaced.stderr);
     assert.match(replaced.stderr, /Wrote .*clip\.annotated\.mp4/);
 
     // --smooth: the CSV on stdout, the switch to surprise comes a frame or more later.
-    const smooth = await fer(["predict", clip, "--fps", "2.5", "--csv", "--smooth", "1"]);
+    const smooth = await runFer(["predict", clip, "--fps", "2.5", "--csv", "--smooth", "1"]);
     assert.equal(smooth.code, 0, smooth.stderr);
     const rows = smooth.stdout.trim().split("\n").slice(1).map((line) => line.split(","));
     assert.equal(rows.length, 10);
@@ -217,7 +205,7 @@ Deno.test("a truncated video gives a clear error and keeps the rows read before 
     const bytes = await Deno.readFile(whole);
     await Deno.writeFile(join(dir, "cut.mkv"), bytes.subarray(0, Math.floor(bytes.length * 0.6)));
     const out = join(dir, "out");
-    const run = await fer(["predict", join(dir, "cut.mkv"), "--fps", "2.5", "--out", out]);
+    const run = await runFer(["predict", join(dir, "cut.mkv"), "--fps", "2.5", "--out", out]);
     assert.equal(run.code, 1);
     assert.match(
       run.stderr,
@@ -233,7 +221,7 @@ Deno.test("a truncated video gives a clear error and keeps the rows read before 
 
     const broken = join(dir, "broken.mp4");
     await Deno.writeTextFile(broken, "not a video at all");
-    const refused = await fer(["predict", broken]);
+    const refused = await runFer(["predict", broken]);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /broken\.mp4: not a video ffmpeg can read/);
   });
@@ -245,14 +233,14 @@ Deno.test("a file that is no video leaves --out as it was, --overwrite or not", 
     const broken = join(dir, "broken.mp4");
     await Deno.writeTextFile(broken, "not a video at all");
     const out = join(dir, "out");
-    const fresh = await fer(["predict", broken, "--out", out, "--json"]);
+    const fresh = await runFer(["predict", broken, "--out", out, "--json"]);
     assert.equal(fresh.code, 1);
     assert.match(fresh.stderr, /broken\.mp4: not a video ffmpeg can read/);
     assert.equal(fresh.stdout, "", "no JSON begun");
     assert.ok(!existsSync(join(out, "broken.timeline.csv")), "no header-only CSV left behind");
     await Deno.mkdir(out, { recursive: true });
     await Deno.writeTextFile(join(out, "broken.timeline.csv"), "earlier results\n");
-    const replaced = await fer(["predict", broken, "--out", out, "--overwrite"]);
+    const replaced = await runFer(["predict", broken, "--out", out, "--overwrite"]);
     assert.equal(replaced.code, 1);
     assert.match(replaced.stderr, /not a video ffmpeg can read/);
     assert.equal(
