@@ -21,6 +21,11 @@ export interface OptionSpec {
   readonly max?: number;
   /** The value may start with a dash: options for another program (`--sbatch "--gres=gpu:1"`). */
   readonly dashValue?: boolean;
+  /**
+   * A string option that may be given more than once (`--teacher a --teacher b`): its values
+   * arrive joined with commas, as if given once as `--teacher a,b`.
+   */
+  readonly repeatable?: boolean;
 }
 
 export type OptionSpecs = Record<string, OptionSpec>;
@@ -182,12 +187,16 @@ export function parseCommandLine<O extends OptionSpecs>(
   argv: string[],
   path: string[] = ["fer"],
 ): Invocation<O> & { help: boolean } {
-  const parseOptions: Record<string, { type: "string" | "boolean"; short?: string }> = {
+  const parseOptions: Record<
+    string,
+    { type: "string" | "boolean"; short?: string; multiple?: boolean }
+  > = {
     help: { type: "boolean", short: "h" },
   };
   for (const [name, spec] of Object.entries(command.options)) {
     parseOptions[name] = { type: spec.type === "boolean" ? "boolean" : "string" };
     if (spec.short) parseOptions[name].short = spec.short;
+    if (spec.repeatable) parseOptions[name].multiple = true;
   }
   let parsed;
   try {
@@ -210,11 +219,12 @@ export function parseCommandLine<O extends OptionSpecs>(
     // parseArgs explains over several lines (a negative number needs --epochs=-1, say).
     throw new UsageError(`${where}: ${message.split("\n").join(" ")}`);
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
   const help = values.help === true;
   const options: Record<string, string | number | boolean | undefined> = {};
   for (const [name, spec] of Object.entries(command.options)) {
-    const raw = values[name];
+    const given = values[name];
+    const raw = Array.isArray(given) ? given.join(",") : given;
     options[name] = raw === undefined
       ? (spec.default ?? (spec.type === "boolean" ? false : undefined))
       : convert(name, spec, raw);

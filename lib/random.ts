@@ -63,6 +63,39 @@ export class Random {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 
+  /** A Gamma(shape, 1) sample. */
+  gamma(shape: number): number {
+    return Math.exp(this.#logGamma(shape));
+  }
+
+  /**
+   * The log of a Gamma(shape, 1) sample (Marsaglia & Tsang 2000; below shape 1, Gamma(shape + 1)
+   * times U^(1/shape), which underflows for small shapes unless kept as a log).
+   */
+  #logGamma(shape: number): number {
+    if (!(shape > 0)) throw new RangeError(`gamma: shape must be > 0, got ${shape}`);
+    if (shape < 1) return this.#logGamma(shape + 1) + Math.log(1 - this.next()) / shape;
+    const d = shape - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      let x: number, v: number;
+      do {
+        x = this.normal();
+        v = 1 + c * x;
+      } while (v <= 0);
+      v = v * v * v;
+      const u = 1 - this.next();
+      if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return Math.log(d * v);
+    }
+  }
+
+  /** A Beta(a, b) sample: X / (X + Y) of X ~ Gamma(a), Y ~ Gamma(b), computed from their logs. */
+  beta(a: number, b: number): number {
+    const x = this.#logGamma(a);
+    const y = this.#logGamma(b);
+    return 1 / (1 + Math.exp(y - x));
+  }
+
   /** Shuffles `items` in place (Fisher-Yates) and returns it. */
   shuffle<T extends { length: number; [i: number]: unknown }>(items: T): T {
     for (let i = items.length - 1; i > 0; i--) {

@@ -65,6 +65,8 @@ export const trainCommand = defineCommand({
     "  fer train resnet18",
     "  fer train liu-cnn5 --epochs 1 --limit 512 --backend wasm",
     "  fer train chen-ckplus --data ckplus48 --split 0.8,0.2 --optimizer rmsprop --batch-size 8",
+    "  fer train liu-cnn5 --mixup 0.2 --cutmix 1 --label-smoothing 0.1",
+    "  fer train liu-cnn5 --teacher models/default --distill-weight 0.7",
     "  fer train --resume runs/resnet18-fer2013-20261124-203000",
   ].join("\n"),
   async run({ options: o, positionals, commandLine }) {

@@ -30,11 +30,15 @@ export interface Provenance {
   readonly trainingSeconds?: number;
   readonly machine?: string;
   readonly validation?: CardScore;
+  /** Its test score: given for a teacher (`distilledFrom`), to set the student's beside it. */
+  readonly test?: CardScore;
   readonly initialisedFrom?: Provenance;
   /** The runs a `fer average` model is the mean of. */
   readonly averagedFrom?: readonly Provenance[];
   /** The runs a greedy soup (`fer average --greedy`) tried and left out: its command names them. */
   readonly triedAndLeftOut?: readonly Provenance[];
+  /** The teachers a training distilled from (`fer train --teacher`). */
+  readonly distilledFrom?: readonly Provenance[];
 }
 
 /**
@@ -83,6 +87,7 @@ const PROVENANCE_FIELDS = [
   "initialisedFrom",
   "averagedFrom",
   "triedAndLeftOut",
+  "distilledFrom",
 ] as const satisfies readonly (keyof Provenance)[];
 
 /** The provenance of the model saved by `run`, from its card. */
@@ -117,12 +122,13 @@ export function stepsBehind(sources: readonly Provenance[]): Provenance[] {
 export function compactProvenance<T extends Partial<Provenance>>(card: T): T {
   const given = new Set<string>();
   const compactSources = <S extends Partial<Provenance>>(step: S): S => {
-    const { averagedFrom, triedAndLeftOut, initialisedFrom } = step;
+    const { averagedFrom, triedAndLeftOut, initialisedFrom, distilledFrom } = step;
     return {
       ...step,
       ...(averagedFrom ? { averagedFrom: averagedFrom.map(compact) } : {}),
       ...(triedAndLeftOut ? { triedAndLeftOut: triedAndLeftOut.map(compact) } : {}),
       ...(initialisedFrom ? { initialisedFrom: compact(initialisedFrom) } : {}),
+      ...(distilledFrom ? { distilledFrom: distilledFrom.map(compact) } : {}),
     };
   };
   const compact = (step: Provenance): Provenance => {
@@ -139,13 +145,17 @@ function stepKey(step: Provenance): string {
   return step.command ?? step.run;
 }
 
-/** The steps whose output `step`'s command reads: the runs it averaged or tried, or its start. */
+/**
+ * The steps whose output `step`'s command reads: the runs it averaged or tried, its start, or its
+ * teachers.
+ */
 export function directSources(
-  step: Pick<Provenance, "averagedFrom" | "triedAndLeftOut" | "initialisedFrom">,
+  step: Pick<Provenance, "averagedFrom" | "triedAndLeftOut" | "initialisedFrom" | "distilledFrom">,
 ): Provenance[] {
   return [
     ...step.averagedFrom ?? [],
     ...step.triedAndLeftOut ?? [],
     ...step.initialisedFrom ? [step.initialisedFrom] : [],
+    ...step.distilledFrom ?? [],
   ];
 }

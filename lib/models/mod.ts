@@ -30,6 +30,7 @@ export {
 } from "./registry.ts";
 export { BuildContext, type Convention } from "./build_context.ts";
 export { makeFerModel } from "./fer_model.ts";
+export { classifierLogits, type LogitsFunction } from "./logits.ts";
 export {
   countMacs,
   countParams,

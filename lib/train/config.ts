@@ -86,6 +86,15 @@ export interface ScheduleConfig extends SettingsIn<"schedule"> {
 }
 
 /**
+ * Knowledge distillation (lib/train/distill.ts): the teachers, and the weight and temperature
+ * (settings.ts, DISTILL_DEFAULTS where unset).
+ */
+export interface DistillConfig extends SettingsIn<"distill"> {
+  /** Run or model folders, as `fer eval` takes them; their mean probabilities are the target. */
+  readonly teachers: readonly string[];
+}
+
+/**
  * Where two JSON-like values differ, setting by setting, as "path: a → b" (e.g.
  * "schedule.epochs: 3 → 5"); empty when they agree. A setting left out and one set to undefined
  * agree, as they do once written to JSON.
@@ -135,6 +144,8 @@ export interface RunConfig extends TopLevelSettings {
   readonly tta: TtaChoice;
   /** Set on a run made by `fer average`: the mean of these runs' weights, not trained itself. */
   readonly averagedFrom?: readonly string[];
+  /** Distil from teachers as well as the labels. */
+  readonly distill?: DistillConfig;
 }
 
 /**
@@ -193,4 +204,27 @@ export function checkRunConfig(config: RunConfig): void {
     throw new UsageError('the run config lacks data.split (e.g. {"kind": "official"})');
   }
   checkSettings(config);
+  checkDistill(config.distill);
+}
+
+/** A distill section names at least one teacher, each a path; weight and temperature need one. */
+function checkDistill(distill: DistillConfig | undefined): void {
+  if (distill === undefined) return;
+  const teachers: unknown = distill.teachers;
+  if (teachers === undefined || (Array.isArray(teachers) && teachers.length === 0)) {
+    const set = Object.keys(distill).find((key) => key !== "teachers");
+    const what = set ? `--distill-${set} (distill.${set})` : "distill";
+    throw new UsageError(
+      `${what} needs a teacher: --teacher RUN (distill.teachers, a list of run or model folders)`,
+    );
+  }
+  if (
+    !Array.isArray(teachers) || teachers.some((t) => typeof t !== "string" || t.trim() === "")
+  ) {
+    throw new UsageError(
+      `--teacher (distill.teachers) must be a list of run or model folders, got ${
+        JSON.stringify(teachers)
+      }`,
+    );
+  }
 }

@@ -11,7 +11,7 @@ import {
   ERASING_KEYS,
 } from "../augment/config.ts";
 import { didYouMean, UsageError } from "../errors.ts";
-import type { DataConfig, RunConfig, ScheduleConfig } from "./config.ts";
+import type { DataConfig, DistillConfig, RunConfig, ScheduleConfig } from "./config.ts";
 import { type SettingKeysIn, settingPaths } from "./settings.ts";
 
 /** A value of any shape ("leaf"), an object with these keys, or objects told apart by a tag. */
@@ -101,6 +101,7 @@ const RUN_CONFIG: Shape = {
     },
     augment: AUGMENT,
     averagedFrom: "leaf",
+    distill: { keys: { teachers: "leaf" } satisfies KeysOf<DistillConfig, "distill"> },
   } satisfies KeysOf<RunConfig, "">,
 };
 

@@ -171,9 +171,7 @@ async function exportLocked(
         ? { test: result.metrics.accuracy, testWithTta: ttaMetrics?.accuracy }
         : undefined,
       reproduce: {
-        ...(embedded.initialisedFrom || embedded.averagedFrom
-          ? { trainBefore: sourceCommands(embedded) }
-          : {}),
+        ...(directSources(embedded).length > 0 ? { trainBefore: sourceCommands(embedded) } : {}),
         train: embedded.command,
         export: `deno task fer export ${runDir} ${outDir}` +
           (tta && tta !== config.tta ? ` --tta ${tta}` : "") +

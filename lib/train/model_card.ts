@@ -16,6 +16,7 @@ import {
   type Provenance,
 } from "../models/mod.ts";
 import { keepsLastEpoch, type RunConfig } from "./config.ts";
+import type { Distillation } from "./distill.ts";
 import type { ModelScores } from "./eval_run.ts";
 import type { FitResult } from "./trainer.ts";
 
@@ -57,7 +58,10 @@ export function modelCardBasics(
   };
 }
 
-/** modelCardBasics plus how a training run made the weights: its epochs, selection and time. */
+/**
+ * modelCardBasics plus how a training run made the weights: its epochs, selection and time, the
+ * run it started from and the teachers it distilled from.
+ */
 export function trainedModelCard(
   config: RunConfig,
   fer: FerModel,
@@ -66,8 +70,12 @@ export function trainedModelCard(
   commands: readonly string[],
   classNames: readonly string[],
   scores: ModelScores,
-  initialisedFrom?: Provenance,
+  sources: {
+    readonly initialisedFrom?: Provenance;
+    readonly distillation?: Distillation & { readonly provenance: readonly Provenance[] };
+  } = {},
 ): ModelCard {
+  const { initialisedFrom, distillation } = sources;
   return {
     ...modelCardBasics(config, fer, backend, commands, classNames, scores),
     epochsRun: fit.history.length,
@@ -77,6 +85,12 @@ export function trainedModelCard(
       : `${fit.monitor} on the validation split`,
     timeLimitReached: fit.timeLimitReached,
     trainingSeconds: Math.round(fit.history.reduce((sum, h) => sum + h.seconds, 0)),
-    ...(initialisedFrom ? compactProvenance({ initialisedFrom }) : {}),
+    ...(distillation
+      ? { distillation: { weight: distillation.weight, temperature: distillation.temperature } }
+      : {}),
+    ...compactProvenance({
+      ...(initialisedFrom ? { initialisedFrom } : {}),
+      ...(distillation ? { distilledFrom: distillation.provenance } : {}),
+    }),
   };
 }

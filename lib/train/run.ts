@@ -35,6 +35,7 @@ import {
   keepsLastEpoch,
   type RunConfig,
 } from "./config.ts";
+import { loadTeachers } from "./distill.ts";
 import { evaluateRunSplits } from "./eval_run.ts";
 import { balancedClassWeights } from "./losses.ts";
 import { trainedModelCard } from "./model_card.ts";
@@ -261,6 +262,16 @@ async function trainRunHolding(
   );
   const layout: InputLayout = { inputShape, normalization, crop: config.augment.crop };
   log(`Model: ${fer.name}, input ${inputShape.join("×")}, ${data.classNames.length} classes`);
+  // Loaded (and checked against the student) before a run folder is made; disposed after the fit.
+  const teachers = config.distill &&
+    await loadTeachers(config.distill, {
+      architecture: fer.name,
+      dataset: config.data.dataset,
+      inputShape,
+      classNames: data.classNames,
+      normalization,
+    });
+  if (teachers) log(teachers.description);
 
   const isNew = !folder;
   const runFolder = folder ?? await makeRunFolder({
@@ -299,6 +310,8 @@ async function trainRunHolding(
     callbacks: callbacksFor(config),
     checkpointMonitor: config.schedule.checkpointMonitor,
     microBatch,
+    mix: config.schedule,
+    distill: teachers,
     checkpointEverySteps: options.checkpointEverySteps ?? config.schedule.checkpointEverySteps,
     deadline: options.deadline,
     progress: options.progress,
@@ -316,6 +329,7 @@ async function trainRunHolding(
     );
   } finally {
     interrupt.stop();
+    teachers?.dispose();
   }
   if (fit.interrupted) {
     fer.dispose();
@@ -346,7 +360,7 @@ async function trainRunHolding(
       folder.readCommands(),
       data.classNames,
       scores,
-      initialisedFrom,
+      { initialisedFrom, distillation: teachers },
     ),
   );
   fer.dispose();

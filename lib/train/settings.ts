@@ -20,6 +20,9 @@ import { OPTIMIZER_NAMES } from "./optimizers.ts";
 export const TTA_CHOICES = ["none", "flip", "tencrop"] as const;
 export type TtaChoice = typeof TTA_CHOICES[number];
 
+/** Distillation's weight and temperature where a run has teachers but does not set them. */
+export const DISTILL_DEFAULTS = { weight: 0.5, temperature: 4 } as const;
+
 /** The option types of the command-line framework (cli/args.ts), which these entries fit. */
 export type SettingType = "string" | "boolean" | "number" | "integer";
 
@@ -44,6 +47,8 @@ export interface Setting {
   readonly choices?: readonly string[];
   /** Shown in help instead of the type, e.g. "DIR" or "N". */
   readonly placeholder?: string;
+  /** The option may be given more than once; its values arrive joined with commas. */
+  readonly repeatable?: true;
   /** A lower bound checked as the command line is read (before a config exists). */
   readonly min?: number;
   /** Numbers: the bound `checkRunConfig` checks, naming the option and the config key. */
@@ -82,6 +87,7 @@ const integerFrom = (min: number): Bound => ({
   must: `an integer ≥ ${min}`,
 });
 const fraction: Bound = { ok: (v) => v >= 0 && v < 1, must: "a number in [0, 1)" };
+const nonNegative: Bound = { ok: (v) => v >= 0, must: "a number ≥ 0" };
 
 function parseSplit(text: string, seed: number): Protocol {
   if (text === "official") return { kind: "official" };
@@ -257,7 +263,7 @@ export const SETTINGS = {
   "weight-decay": {
     path: "optimizer.weightDecay",
     type: "number",
-    bound: { ok: (v) => v >= 0, must: "a number ≥ 0" },
+    bound: nonNegative,
     help: "L2 weight decay on kernels (default 0)",
   },
   schedule: {
@@ -306,6 +312,25 @@ export const SETTINGS = {
     type: "number",
     bound: fraction,
     help: "Label smoothing ε (default 0)",
+  },
+  mixup: {
+    path: "schedule.mixup",
+    type: "number",
+    placeholder: "ALPHA",
+    bound: nonNegative,
+    // timm's Mixup(mixup_alpha): one λ per batch, the batch mixed with a permutation of itself.
+    help: "Mixup: each training batch becomes λ·itself + (1−λ)·a shuffled copy, λ ~ Beta(α, α) " +
+      "per batch, its labels mixed alike (soft targets, with --label-smoothing on top; training " +
+      "accuracy counts the label of larger weight); 0 = off (default 0; 0.2 is usual)",
+  },
+  cutmix: {
+    path: "schedule.cutmix",
+    type: "number",
+    placeholder: "ALPHA",
+    bound: nonNegative,
+    help: "CutMix: a box of 1−λ of each training image, λ ~ Beta(α, α) per batch, comes from a " +
+      "shuffled copy of the batch, labels mixed by area; with --mixup, each batch takes one of " +
+      "the two at random (even odds); 0 = off (default 0; 1 is usual)",
   },
   "class-weights": {
     path: "schedule.classWeights",
@@ -366,6 +391,37 @@ export const SETTINGS = {
     type: "string",
     placeholder: "RUN",
     help: "Start from another run's weights (all that match; a head for other classes starts new)",
+  },
+  teacher: {
+    path: "distill.teachers",
+    type: "string",
+    placeholder: "RUN[,RUN...]",
+    repeatable: true,
+    help: "Distil from this run or model folder (repeatable; several: their mean probabilities), " +
+      "which sees each training batch as the student does, in inference mode, and never trains " +
+      "(default: none)",
+    apply: applies((config: RunConfig, teachers: string): RunConfig => ({
+      ...config,
+      distill: {
+        ...config.distill,
+        teachers: teachers.split(",").map((t) => t.trim()).filter((t) => t !== ""),
+      },
+    })),
+  },
+  "distill-weight": {
+    path: "distill.weight",
+    type: "number",
+    placeholder: "W",
+    bound: { ok: (v) => v >= 0 && v <= 1, must: "a number in [0, 1]" },
+    help: "With --teacher: loss = (1−W)·cross-entropy + W·T²·KL(teacher_T ‖ student_T), x_T = " +
+      `softmax(logits / T) (default ${DISTILL_DEFAULTS.weight})`,
+  },
+  "distill-temperature": {
+    path: "distill.temperature",
+    type: "number",
+    placeholder: "T",
+    bound: { ok: (v) => v > 0, must: "a number > 0" },
+    help: `With --teacher: the temperature T (default ${DISTILL_DEFAULTS.temperature})`,
   },
   "micro-batch": {
     path: "schedule.microBatch",
@@ -444,13 +500,14 @@ function helpOf(setting: Setting): string {
 
 /** A setting as an option of the command-line framework (cli/args.ts OptionSpec). */
 function optionOf(setting: Setting, help = helpOf(setting)) {
-  const { type, choices, placeholder, min } = setting;
+  const { type, choices, placeholder, min, repeatable } = setting;
   return {
     type,
     description: help,
     ...(choices ? { choices } : {}),
     ...(placeholder ? { placeholder } : {}),
     ...(min !== undefined ? { min } : {}),
+    ...(repeatable ? { repeatable } : {}),
   };
 }
 
@@ -460,6 +517,7 @@ type OptionOf<S> =
     readonly description: string;
     readonly placeholder?: string;
     readonly min?: number;
+    readonly repeatable?: true;
   }
   & (S extends { choices: infer C } ? { readonly choices: C } : unknown);
 

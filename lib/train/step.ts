@@ -4,7 +4,8 @@
  * weight decay, optimizer update.
  */
 import * as tf from "@tensorflow/tfjs";
-import { crossEntropy } from "./losses.ts";
+import { classifierLogits } from "../models/logits.ts";
+import { crossEntropy, distillationLoss } from "./losses.ts";
 import { Random } from "../random.ts";
 
 export interface StepOptions {
@@ -18,6 +19,16 @@ export interface StepOptions {
    * at batch 64 do not fit wasm's 4 GiB heap. BatchNorm then sees chunk statistics.
    */
   readonly microBatch?: number;
+  /**
+   * Knowledge distillation: the loss becomes (1 − weight)·cross-entropy + weight·T²·KL(teacher_T
+   * ‖ student_T) (losses.ts's distillationLoss), the student's logits taken before its softmax.
+   */
+  readonly distill?: {
+    /** The teachers' probabilities at the temperature (N×K), for this batch. */
+    readonly targets: tf.Tensor2D;
+    readonly weight: number;
+    readonly temperature: number;
+  };
 }
 
 function isDecayed(weight: tf.LayerVariable): boolean {
@@ -27,13 +38,15 @@ function isDecayed(weight: tf.LayerVariable): boolean {
 
 /**
  * Trains `model` on one batch and returns the batch's mean loss and number of correct
- * predictions. Values are read asynchronously, which WebGPU in Deno requires.
+ * predictions. `labels` are class indices, or soft targets (N×K, as mixup makes them), where a
+ * prediction is correct when it is the target's largest class. Values are read asynchronously,
+ * which WebGPU in Deno requires.
  */
 export async function trainingStep(
   model: tf.LayersModel,
   optimizer: tf.Optimizer,
   x: tf.Tensor4D,
-  labels: tf.Tensor1D,
+  labels: tf.Tensor1D | tf.Tensor2D,
   options: StepOptions = {},
 ): Promise<{ loss: number; correct: number }> {
   const trainable = model.trainableWeights;
@@ -46,14 +59,24 @@ export async function trainingStep(
   for (let start = 0; start < n; start += chunk) {
     const size = Math.min(chunk, n - start);
     const result = tf.tidy(() => {
-      const xs = size === n ? x : x.slice(start, size);
-      const ys = size === n ? labels : labels.slice(start, size);
+      const rows = <T extends tf.Tensor>(t: T): T => size === n ? t : t.slice(start, size);
+      const xs = rows(x);
+      const ys = rows(labels);
+      const classes = ys.rank === 2 ? ys.argMax(1) : ys.toInt();
+      const distill = options.distill;
       let correct: tf.Scalar | undefined;
       const { value, grads: chunkGrads } = tf.variableGrads(() => {
-        const probabilities = model.apply(xs, { training: true }) as tf.Tensor2D;
+        const logits = distill && classifierLogits(model)(xs, true);
+        const probabilities = logits
+          ? tf.softmax(logits)
+          : model.apply(xs, { training: true }) as tf.Tensor2D;
         // kept: variableGrads disposes everything its function made except the loss.
-        correct = tf.keep(tf.equal(probabilities.argMax(1), ys.toInt()).sum() as tf.Scalar);
+        correct = tf.keep(tf.equal(probabilities.argMax(1), classes).sum() as tf.Scalar);
         let loss = crossEntropy(probabilities, ys, options);
+        if (distill && logits) {
+          const soft = distillationLoss(rows(distill.targets), logits, distill.temperature);
+          loss = loss.mul(1 - distill.weight).add(soft.mul(distill.weight));
+        }
         // Layer regularisers (e.g. an L2 kernel penalty of a model) join the loss here.
         for (const penalty of model.calculateLosses()) loss = loss.add(penalty);
         // Each chunk counts by its share of the batch, so the sum is the batch's mean loss.

@@ -28,6 +28,8 @@ import {
 import type { CheckpointState, CheckpointStore } from "./checkpoint.ts";
 import type { InterruptRequest } from "./interrupt.ts";
 import { trainingStep } from "./step.ts";
+import { type Distillation, teacherTargets } from "./distill.ts";
+import { drawMix, mixBatch, type MixSettings } from "./mix.ts";
 import { getLearningRate } from "./optimizers.ts";
 import type { ProgressMode } from "../progress.ts";
 
@@ -53,6 +55,10 @@ export interface TrainerOptions {
   readonly checkpointMonitor?: Monitor;
   /** Compute gradients in chunks of this many images (see StepOptions.microBatch). */
   readonly microBatch?: number;
+  /** Mixup / CutMix of the training batches (mix.ts), drawn from the augmentation stream. */
+  readonly mix?: MixSettings;
+  /** Knowledge distillation from teachers (distill.ts). */
+  readonly distill?: Distillation;
   /** Also checkpoint every this many steps inside an epoch (0: only at epoch ends). */
   readonly checkpointEverySteps?: number;
   /** Wall-clock time (Date.now() ms) the fit should end by: see callbacks/time_limit.ts. */
@@ -387,15 +393,29 @@ export class Trainer {
   ): Promise<number> {
     const { state, batchSize } = run;
     const indices = order.subarray(state.step * batchSize, (state.step + 1) * batchSize);
-    const x = train.images(indices, true, run.streams.augment);
-    const labels = tf.tensor1d(Array.from(indices, (i) => train.labels[i]), "int32");
+    const { mix, distill, microBatch } = this.#options;
+    let x = train.images(indices, true, run.streams.augment);
+    const classes = Array.from(indices, (i) => train.labels[i]);
+    // Drawn after the batch's augmentation, from the same stream.
+    const plan = drawMix(mix, run.streams.augment, indices.length, x.shape[1], x.shape[2]);
+    let labels: tf.Tensor1D | tf.Tensor2D;
+    if (plan) {
+      const mixed = mixBatch(x, classes, plan, this.#model.outputs[0].shape[1] as number);
+      x.dispose();
+      ({ x, targets: labels } = mixed);
+    } else {
+      labels = tf.tensor1d(classes, "int32");
+    }
+    // The teachers see the batch the student sees, mixed if it is.
+    const targets = distill && teacherTargets(distill.teachers, x, distill.temperature, microBatch);
     const { loss, correct } = await trainingStep(this.#model, this.#optimizer, x, labels, {
       weightDecay: this.#options.weightDecay,
       labelSmoothing: this.#options.labelSmoothing,
       classWeights,
-      microBatch: this.#options.microBatch,
+      microBatch,
+      distill: targets && { targets, weight: distill.weight, temperature: distill.temperature },
     });
-    tf.dispose([x, labels]);
+    tf.dispose([x, labels, ...(targets ? [targets] : [])]);
     state.step++;
     state.running.lossSum += loss * batchSize;
     state.running.correct += correct;

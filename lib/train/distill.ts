@@ -1,0 +1,207 @@
+/**
+ * Knowledge distillation (Hinton et al. 2015) from an ensemble of saved models: the teachers are
+ * loaded from run or model folders, checked against the student (classes, input shape), and turn
+ * each training batch, as the student sees it, into soft targets: their mean probabilities at
+ * temperature T, computed in inference mode and outside the gradient, so a teacher never trains.
+ * The loss that uses them is losses.ts's distillationLoss, weighed in step.ts.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { FerError } from "../errors.ts";
+import type { Normalization } from "../data/mod.ts";
+import {
+  type CardScore,
+  classifierLogits,
+  type LoadedModel,
+  loadModel,
+  type Provenance,
+  provenanceOf,
+} from "../models/mod.ts";
+import type { DistillConfig } from "./config.ts";
+import { modelFolder } from "./run_folder.ts";
+import { DISTILL_DEFAULTS } from "./settings.ts";
+
+/** One teacher: its model and how the student's inputs become its own. */
+export interface Teacher {
+  /** Its folder as the config names it. */
+  readonly path: string;
+  readonly model: tf.LayersModel;
+  /**
+   * Per channel, its input = the student's · scale + shift, where the two normalise pixels
+   * differently (undefined where they agree).
+   */
+  readonly renormalize?: { readonly scale: number[]; readonly shift: number[] };
+}
+
+/** The teachers of a run and its distillation settings, resolved. */
+export interface Distillation {
+  readonly teachers: readonly Teacher[];
+  readonly weight: number;
+  readonly temperature: number;
+}
+
+/** What the student is, for the teachers to be checked against. */
+export interface StudentShape {
+  readonly architecture: string;
+  readonly dataset: string;
+  readonly inputShape: readonly [number, number, number];
+  readonly classNames: readonly string[];
+  readonly normalization: Normalization;
+}
+
+/** A distillation's teachers loaded, with their provenance for the student's card. */
+export interface LoadedTeachers extends Distillation {
+  /** Each teacher as the student's card records it (its folder, architecture, scores, recipe). */
+  readonly provenance: readonly Provenance[];
+  /** Lines for the run's log. */
+  readonly description: string;
+  dispose(): void;
+}
+
+/** A normalisation as x · std + mean = pixel / 255, per channel. */
+function affineOf(normalization: Normalization, channels: number) {
+  return Array.from(
+    { length: channels },
+    (_, c) =>
+      normalization.kind === "scale" ? { mean: 0, std: 1 } : {
+        mean: normalization.mean[c] ?? normalization.mean[0],
+        std: normalization.std[c] ?? normalization.std[0],
+      },
+  );
+}
+
+/** How inputs normalised by `from` become inputs normalised by `to`; undefined if they agree. */
+function renormalization(from: Normalization, to: Normalization, channels: number) {
+  const a = affineOf(from, channels);
+  const b = affineOf(to, channels);
+  if (a.every((f, c) => f.mean === b[c].mean && f.std === b[c].std)) return undefined;
+  return {
+    scale: a.map((f, c) => f.std / b[c].std),
+    shift: a.map((f, c) => (f.mean - b[c].mean) / b[c].std),
+  };
+}
+
+const shapeText = (shape: readonly number[]) => shape.join("×");
+
+/** A card's score cut to the fields every card score has. */
+function cardScore(score: unknown): CardScore | undefined {
+  const s = score as Partial<CardScore> | undefined;
+  if (s?.accuracy === undefined) return undefined;
+  const { split, tta, count, accuracy, macroF1 } = s as CardScore;
+  return { split, tta, count, accuracy, macroF1 };
+}
+
+/** Throws a FerError naming the teacher and the student where they do not fit together. */
+function checkTeacher(path: string, teacher: LoadedModel, student: StudentShape): void {
+  const classNames = teacher.card.classNames;
+  const studentText = `the student (${student.architecture} on ${student.dataset})`;
+  if (
+    classNames ? classNames.join() !== student.classNames.join() : teacher.config.numClasses !==
+      student.classNames.length
+  ) {
+    throw new FerError(
+      `teacher ${path} predicts ${
+        classNames ? `[${classNames.join(", ")}]` : `${teacher.config.numClasses} classes`
+      } but ${studentText} predicts [${student.classNames.join(", ")}]: a teacher must have ` +
+        "the student's classes, in the same order",
+    );
+  }
+  if (shapeText(teacher.config.inputShape) !== shapeText(student.inputShape)) {
+    throw new FerError(
+      `teacher ${path} takes ${shapeText(teacher.config.inputShape)} inputs but ${studentText} ` +
+        `takes ${shapeText(student.inputShape)}: a teacher sees the student's batches, so their ` +
+        "input shapes must agree",
+    );
+  }
+}
+
+/**
+ * Loads the teachers of `distill` and checks each against `student`; the caller disposes them.
+ * A missing folder, or one that does not fit, is a FerError naming it.
+ */
+export async function loadTeachers(
+  distill: DistillConfig,
+  student: StudentShape,
+): Promise<LoadedTeachers> {
+  const loaded: LoadedModel[] = [];
+  const dispose = () => loaded.forEach((model) => model.dispose());
+  try {
+    const teachers: Teacher[] = [];
+    const provenance: Provenance[] = [];
+    for (const path of distill.teachers) {
+      let folder: string;
+      try {
+        folder = modelFolder(path);
+      } catch (error) {
+        throw new FerError(`--teacher ${path}: ${(error as Error).message}`);
+      }
+      const teacher = await loadModel(folder);
+      loaded.push(teacher);
+      checkTeacher(path, teacher, student);
+      teachers.push({
+        path,
+        model: teacher.model,
+        renormalize: renormalization(
+          student.normalization,
+          teacher.config.normalization,
+          student.inputShape[2],
+        ),
+      });
+      const test = cardScore(teacher.card.test);
+      provenance.push({ ...provenanceOf(path, teacher.card), ...(test ? { test } : {}) });
+    }
+    const weight = distill.weight ?? DISTILL_DEFAULTS.weight;
+    const temperature = distill.temperature ?? DISTILL_DEFAULTS.temperature;
+    const named = provenance.map((p) => {
+      const accuracy = p.validation?.accuracy;
+      return `${p.run} (${p.architecture ?? "unknown architecture"}${
+        accuracy === undefined ? "" : `, validation accuracy ${accuracy.toFixed(4)}`
+      })`;
+    });
+    return {
+      teachers,
+      weight,
+      temperature,
+      provenance,
+      description: `Distilling from ${named.join(", ")}: weight ${weight}, temperature ` +
+        `${temperature}`,
+      dispose,
+    };
+  } catch (error) {
+    dispose();
+    throw error;
+  }
+}
+
+/**
+ * The teachers' mean probabilities at `temperature` for the batch `x` (N×K), in inference mode;
+ * computed `chunk` images at a time (the step's micro-batch), so a teacher needs no more memory
+ * than the student's step.
+ */
+export function teacherTargets(
+  teachers: readonly Teacher[],
+  x: tf.Tensor4D,
+  temperature: number,
+  chunk = x.shape[0],
+): tf.Tensor2D {
+  const n = x.shape[0];
+  const parts: tf.Tensor2D[] = [];
+  for (let start = 0; start < n; start += chunk) {
+    const size = Math.min(chunk, n - start);
+    parts.push(tf.tidy(() => {
+      const xs = size === n ? x : x.slice(start, size);
+      const probabilities = teachers.map((teacher) => {
+        const input = teacher.renormalize
+          ? xs.mul(teacher.renormalize.scale).add(teacher.renormalize.shift) as tf.Tensor4D
+          : xs;
+        return tf.softmax(classifierLogits(teacher.model)(input, false).div(temperature));
+      });
+      return (probabilities.length === 1
+        ? probabilities[0]
+        : tf.addN(probabilities).div(probabilities.length)) as tf.Tensor2D;
+    }));
+  }
+  if (parts.length === 1) return parts[0];
+  const whole = tf.concat(parts);
+  tf.dispose(parts);
+  return whole;
+}
