@@ -63,6 +63,47 @@ Deno.test("options go into a config at their setting's path; options not given l
   // Another dataset without --split takes its usual protocol (CK+48: subject folds).
   assert.equal(trainConfig(base, "--data", "ckplus48").data.split.kind, "group-k-fold");
   assert.deepEqual(trainConfig(base, "--augment", "none").augment, {});
+  // --teacher is repeatable, and takes comma-separated folders too.
+  const distilled = trainConfig(
+    base,
+    ...["--teacher", "runs/a", "--teacher", "runs/b,models/default", "--distill-weight", "0.7"],
+    ...["--mixup", "0.2", "--cutmix", "1"],
+  );
+  assert.deepEqual(distilled.distill, {
+    teachers: ["runs/a", "runs/b", "models/default"],
+    weight: 0.7,
+  });
+  assert.equal(distilled.schedule.mixup, 0.2);
+  assert.equal(distilled.schedule.cutmix, 1);
+  checkRunConfig(distilled);
+});
+
+Deno.test("a config file's distill and mixup keys are checked like every other: an unknown one is refused", () => {
+  checkConfigKeys(
+    { distill: { teachers: ["runs/a"], weight: 0.5, temperature: 2 }, schedule: { cutmix: 1 } },
+    "test",
+  );
+  assert.throws(
+    () => checkConfigKeys({ distill: { teachers: ["runs/a"], temprature: 2 } }, "--config x"),
+    /--config x: unknown key 'distill\.temprature' \(did you mean 'temperature'\?\); the valid keys of distill are teachers, weight, temperature/,
+  );
+  assert.throws(
+    () => checkConfigKeys({ schedule: { mixupAlpha: 0.2 } }, "--config x"),
+    /unknown key 'schedule\.mixupAlpha'.*valid keys of schedule are .*mixup, cutmix/,
+  );
+  const base = defaultRunConfig("liu-cnn5");
+  assert.throws(
+    () => checkRunConfig({ ...base, distill: { teachers: "runs/a" as never } }),
+    /--teacher \(distill\.teachers\) must be a list of run or model folders, got "runs\/a"/,
+  );
+  assert.throws(
+    () => checkRunConfig({ ...base, distill: { teachers: ["a"], weight: 1.5 } }),
+    /--distill-weight \(distill\.weight\) must be a number in \[0, 1\], got 1\.5/,
+  );
+  assert.throws(
+    () => checkRunConfig({ ...base, schedule: { ...base.schedule, mixup: -1 } }),
+    /--mixup \(schedule\.mixup\) must be a number ≥ 0, got -1/,
+  );
 });
 
 Deno.test("the table's bounds and choices are checked with the option and the config key", () => {

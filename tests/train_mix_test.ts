@@ -1,6 +1,6 @@
 /**
  * Mixup and CutMix (lib/train/mix.ts): what a mixed batch and its soft targets are, how λ is
- * drawn, and that a run that mixes is reproducible from its seed and resumes exactly.
+ * drawn, and that a run that mixes (and distils) is reproducible from its seed and resumes exactly.
  */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
@@ -107,9 +107,14 @@ Deno.test("λ ~ Beta(α, α); with both set, each batch takes one at even odds; 
   assert.deepEqual(stream.state(), new Random(3).state());
 });
 
-/** A fit on the quadrant toy problem with mixup and CutMix; `resume` continues `dir`'s. */
+/**
+ * A fit on the quadrant toy problem with mixup and CutMix, distilling from a teacher (another
+ * tinyModel, with batch norm and dropout, which it must use in inference mode); `resume`
+ * continues `dir`'s.
+ */
 async function mixedFit(dir: string, epochs: number, mix: MixSettings, resume = false) {
   const model = tinyModel(1);
+  const teacher = tinyModel(2);
   const optimizer = createOptimizer({ name: "adam", lr: 0.01 });
   const store = new CheckpointStore<TrainingState>(`${dir}/checkpoint`);
   const result = await new Trainer(model, optimizer, {
@@ -118,16 +123,18 @@ async function mixedFit(dir: string, epochs: number, mix: MixSettings, resume = 
     seed: 7,
     labelSmoothing: 0.1,
     mix,
+    distill: { teachers: [{ path: "teacher", model: teacher }], weight: 0.5, temperature: 2 },
     progress: "quiet",
     log: () => {},
   }).fit(quadrantData(100, 1), quadrantData(40, 2), store, resume ? await store.read() : undefined);
   const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
   model.dispose();
+  teacher.dispose();
   optimizer.dispose();
   return { history: result.history.map((h) => ({ ...h, seconds: 0 })), weights };
 }
 
-Deno.test("a run with mixup and CutMix is reproducible from its seed and resumes bit-identically", async () => {
+Deno.test("a run with mixup, CutMix and a teacher is reproducible from its seed and resumes bit-identically", async () => {
   await withTempDir(async (dir) => {
     const mix = { mixup: 0.4, cutmix: 1 };
     const straight = await mixedFit(`${dir}/a`, 2, mix);
