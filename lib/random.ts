@@ -63,11 +63,6 @@ export class Random {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 
-  /** A Gamma(shape, 1) sample. */
-  gamma(shape: number): number {
-    return Math.exp(this.#logGamma(shape));
-  }
-
   /**
    * The log of a Gamma(shape, 1) sample (Marsaglia & Tsang 2000; below shape 1, Gamma(shape + 1)
    * times U^(1/shape), which underflows for small shapes unless kept as a log).
