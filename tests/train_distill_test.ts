@@ -16,7 +16,13 @@ import {
 } from "../lib/models/mod.ts";
 import type { BatchLogs, Callback } from "../lib/train/callbacks.ts";
 import { CheckpointStore } from "../lib/train/checkpoint.ts";
-import { loadTeachers, type Teacher, teacherTargets } from "../lib/train/distill.ts";
+import {
+  checkTeachersUnchanged,
+  loadTeachers,
+  type Teacher,
+  teacherTargets,
+} from "../lib/train/distill.ts";
+import { RunFolder } from "../lib/train/run_folder.ts";
 import { createOptimizer } from "../lib/train/optimizers.ts";
 import { Trainer } from "../lib/train/trainer.ts";
 import { captureConsole, withTempDir, writeTinyFer2013 } from "./helpers.ts";
@@ -88,11 +94,12 @@ async function savedTeacher(
   inputShape: InputShape,
   classNames: readonly string[] = FER2013_CLASSES,
   normalization?: Normalization,
+  seed = 5,
 ): Promise<string> {
   const fer = createModel("liu-cnn5", {
     inputShape,
     numClasses: classNames.length,
-    seed: 5,
+    seed,
     ...(normalization ? { normalization } : {}),
   });
   const card: ModelCard = {
@@ -128,6 +135,38 @@ Deno.test("a teacher that normalises pixels otherwise gets the student's batches
   });
 });
 
+Deno.test("a run records its teachers' fingerprints and refuses to resume with a changed teacher", async () => {
+  await withTempDir(async (dir) => {
+    const student = {
+      architecture: "liu-cnn5",
+      dataset: "x",
+      inputShape: [16, 16, 1] as const,
+      classNames: FER2013_CLASSES,
+      normalization: { kind: "scale" } as const,
+    };
+    const path = await savedTeacher(`${dir}/t`, [16, 16, 1]);
+    const folder = new RunFolder(dir);
+    const first = await loadTeachers({ teachers: [path] }, student);
+    await checkTeachersUnchanged(folder, first);
+    const recorded = JSON.parse(await Deno.readTextFile(`${dir}/teachers.json`));
+    assert.deepEqual(recorded, [{ path, sha256: first.fingerprints[0] }]);
+    assert.match(first.fingerprints[0], /^[0-9a-f]{64}$/);
+    first.dispose();
+
+    const same = await loadTeachers({ teachers: [path] }, student);
+    await checkTeachersUnchanged(folder, same); // the same weights resume
+    same.dispose();
+
+    await savedTeacher(path, [16, 16, 1], FER2013_CLASSES, undefined, 6);
+    const changed = await loadTeachers({ teachers: [path] }, student);
+    await assert.rejects(
+      () => checkTeachersUnchanged(folder, changed),
+      /teacher .*\/t is not the one .* started with \(its weights' SHA-256 differs/,
+    );
+    changed.dispose();
+  });
+});
+
 Deno.test("fer train --teacher distils, records its teachers, and refuses a teacher that does not fit", async () => {
   await withTempDir(async (dir) => {
     const csv = await writeTinyFer2013(`${dir}/fer2013.csv`, {
@@ -160,6 +199,8 @@ Deno.test("fer train --teacher distils, records its teachers, and refuses a teac
     );
     const saved = JSON.parse(await Deno.readTextFile(`${run}/config.json`));
     assert.deepEqual(saved.distill, { teachers: [teacher] });
+    const fingerprints = JSON.parse(await Deno.readTextFile(`${run}/teachers.json`));
+    assert.equal(fingerprints[0].path, teacher);
     assert.equal(saved.schedule.mixup, 0.2);
     const { card } = JSON.parse(await Deno.readTextFile(`${run}/model/model.json`))
       .userDefinedMetadata.fer;

@@ -5,6 +5,9 @@
  * temperature T, computed in inference mode and outside the gradient, so a teacher never trains.
  * The loss that uses them is losses.ts's distillationLoss, weighed in step.ts.
  */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { FerError } from "../errors.ts";
 import type { Normalization } from "../data/mod.ts";
@@ -17,7 +20,7 @@ import {
   provenanceOf,
 } from "../models/mod.ts";
 import type { DistillConfig } from "./config.ts";
-import { modelFolder } from "./run_folder.ts";
+import { modelFolder, type RunFolder } from "./run_folder.ts";
 import { DISTILL_DEFAULTS } from "./settings.ts";
 
 /** One teacher: its model and how the student's inputs become its own. */
@@ -52,6 +55,8 @@ export interface StudentShape {
 export interface LoadedTeachers extends Distillation {
   /** Each teacher as the student's card records it (its folder, architecture, scores, recipe). */
   readonly provenance: readonly Provenance[];
+  /** SHA-256 of each teacher's weight values: a resumed run checks its teachers did not change. */
+  readonly fingerprints: readonly string[];
   /** Lines for the run's log. */
   readonly description: string;
   dispose(): void;
@@ -127,6 +132,7 @@ export async function loadTeachers(
   try {
     const teachers: Teacher[] = [];
     const provenance: Provenance[] = [];
+    const fingerprints: string[] = [];
     for (const path of distill.teachers) {
       let folder: string;
       try {
@@ -146,6 +152,7 @@ export async function loadTeachers(
           student.inputShape[2],
         ),
       });
+      fingerprints.push(await weightsFingerprint(teacher.model));
       const test = cardScore(teacher.card.test);
       provenance.push({ ...provenanceOf(path, teacher.card), ...(test ? { test } : {}) });
     }
@@ -162,6 +169,7 @@ export async function loadTeachers(
       weight,
       temperature,
       provenance,
+      fingerprints,
       description: `Distilling from ${named.join(", ")}: weight ${weight}, temperature ` +
         `${temperature}`,
       dispose,
@@ -169,6 +177,43 @@ export async function loadTeachers(
   } catch (error) {
     dispose();
     throw error;
+  }
+}
+
+/** SHA-256 of a model's weight values in layer order (the values, so any file format agrees). */
+async function weightsFingerprint(model: tf.LayersModel): Promise<string> {
+  const hash = createHash("sha256");
+  for (const weight of model.getWeights()) {
+    const values = await weight.data();
+    hash.update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+  return hash.digest("hex");
+}
+
+/**
+ * Makes a run's teachers the ones it started with: a new run records their fingerprints in
+ * `teachers.json`; a resumed one is refused if a teacher's weights changed since, because its
+ * soft targets would then come from two different teachers.
+ */
+export async function checkTeachersUnchanged(
+  folder: RunFolder,
+  teachers: LoadedTeachers,
+): Promise<void> {
+  const path = join(folder.dir, "teachers.json");
+  const current = teachers.teachers.map(({ path }, i) => ({
+    path,
+    sha256: teachers.fingerprints[i],
+  }));
+  if (!existsSync(path)) return await folder.writeJson(path, current);
+  const recorded = await folder.readJson<{ path: string; sha256: string }[]>(path);
+  for (const [i, teacher] of current.entries()) {
+    if (recorded[i]?.sha256 !== teacher.sha256) {
+      throw new FerError(
+        `teacher ${teacher.path} is not the one ${folder.dir} started with (its weights' ` +
+          `SHA-256 differs from ${path}): resuming would mix two distillations; restore that ` +
+          "teacher or start a new run",
+      );
+    }
   }
 }
 

@@ -35,7 +35,7 @@ import {
   keepsLastEpoch,
   type RunConfig,
 } from "./config.ts";
-import { loadTeachers } from "./distill.ts";
+import { checkTeachersUnchanged, loadTeachers } from "./distill.ts";
 import { evaluateRunSplits } from "./eval_run.ts";
 import { balancedClassWeights } from "./losses.ts";
 import { trainedModelCard } from "./model_card.ts";
@@ -286,6 +286,12 @@ async function trainRunHolding(
     data,
     command: options.command,
   });
+  if (teachers) {
+    await checkTeachersUnchanged(folder, teachers).catch((error) => {
+      teachers.dispose();
+      throw error;
+    });
+  }
   const store = new CheckpointStore<TrainingState>(folder.checkpointDir);
 
   const microBatch = config.schedule.microBatch ??
