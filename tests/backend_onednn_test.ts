@@ -189,3 +189,44 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "onednn matrix products (sgemm): transposes, batches, broadcasts, fused bias and ReLU",
+  ignore,
+  fn: async () => {
+    await initBackend("onednn", { threads: 1 });
+    const tensor = (shape: number[], seed: number) => tf.tensor(seededValues(shape, seed), shape);
+    for (
+      const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]]
+    ) {
+      await assertMatchesCpu(`matMul transposeA ${transposeA} transposeB ${transposeB}`, () => {
+        const a = tensor(transposeA ? [3, 5, 4] : [3, 4, 5], 11);
+        const b = tensor(transposeB ? [3, 6, 5] : [3, 5, 6], 12);
+        // Batch 1 against 3, both ways round.
+        const single = tensor(transposeB ? [1, 6, 5] : [1, 5, 6], 13);
+        return [
+          tf.matMul(a, b, transposeA, transposeB),
+          tf.matMul(a, single, transposeA, transposeB),
+          tf.matMul(tensor([1, 2, 5], 14), b, false, transposeB),
+          // Rank 4 against a single matrix, and plain 2-D.
+          tf.matMul(tensor([2, 3, 4, 5], 19), tensor([5, 6], 20)),
+          tf.matMul(tensor([4, 5], 21), tensor([6, 5], 22), false, true),
+        ];
+      });
+    }
+    for (const activation of ["linear", "relu", "elu"] as const) {
+      // A dense layer: its output and the gradients of input, kernel and bias.
+      await assertMatchesCpu(`dense ${activation}`, () => {
+        const x = tensor([7, 9], 15);
+        const w = tensor([9, 4], 16);
+        const bias = tensor([4], 17);
+        const weights = tensor([7, 4], 18);
+        const dense = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: c, activation });
+        const loss = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          tf.sum(tf.mul(dense(a, b, c), weights));
+        return [dense(x, w, bias), ...tf.grads(loss)([x, w, bias])];
+      });
+    }
+  },
+});

@@ -1,12 +1,13 @@
 /**
  * The onednn backend: the wasm backend with its convolutions (forward, both gradients, depthwise
- * too) and training batch norm run by oneDNN on the same wasm-heap tensors. Each convolution
- * kernel falls back to the wasm kernel it replaces for what it does not cover (NCHW, PReLU, an
- * unusual bias shape, empty tensors), so every model that trains on wasm trains here.
+ * too), matrix products (dense layers) and training batch norm run by oneDNN on the same
+ * wasm-heap tensors. Each kernel falls back to the wasm kernel it replaces for what it does not
+ * cover (NCHW, PReLU, an unusual bias shape, empty tensors), so every model that trains on wasm
+ * trains here.
  *
  * In bf16 precision the convolutions (all passes, depthwise too) take bf16 inputs and accumulate
- * in fp32 (convolution.ts). Dense layers' matrix products stay fp32 in XNNPACK, as do batch norm
- * and everything else: only convolutions run in bf16.
+ * in fp32 (convolution.ts). Dense layers' matrix products stay fp32 (oneDNN's sgemm), as do
+ * batch norm and everything else: only convolutions run in bf16.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { KernelArgs, WasmHeapBackend } from "../wasm/kernel_call.ts";
@@ -16,6 +17,7 @@ import { batchNormKernels } from "./batch_norm.ts";
 import { batchNormTrainingGradient } from "../batch_norm_training.ts";
 import { type KernelTable, registerKernelTable, unregisterKernelTable } from "../kernel_table.ts";
 import { type ConvolutionShape, type FusedActivation, runConvolution } from "./convolution.ts";
+import { batchMatMulKernel, fusedMatMulKernel } from "./matmul.ts";
 
 type Conv4D = [number, number, number, number];
 
@@ -171,6 +173,8 @@ const oneDnnKernels: ReadonlyArray<[string, OneDnnKernel]> = [
   [tf.FusedDepthwiseConv2D, forwardKernel(true, true)],
   [tf.DepthwiseConv2dNativeBackpropInput, backpropInputKernel(true)],
   [tf.DepthwiseConv2dNativeBackpropFilter, backpropFilterKernel(true)],
+  [tf.BatchMatMul, batchMatMulKernel],
+  [tf._FusedMatMul, fusedMatMulKernel],
 ];
 
 /** The oneDNN kernel table for `lib`: convolutions over wasm's, and the training batch norm. */
