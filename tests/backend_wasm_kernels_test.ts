@@ -11,6 +11,8 @@ import {
   valuesOn,
 } from "../lib/backend/cross_check.ts";
 import { initBackend } from "../lib/backend/init.ts";
+import { hasAdamUpdate } from "../lib/backend/adam_update.ts";
+import { createOptimizer, setLearningRate } from "../lib/train/optimizers.ts";
 
 // One thread: these tests check numbers, and starting pthread workers costs a second.
 await initBackend("wasm", { threads: 1 });
@@ -407,4 +409,42 @@ Deno.test("the batch-norm gradient matches plain-op autodiff on wasm and cpu", a
     );
     assert.ok(difference < 1e-5, `${backend}: batch-norm gradient differs by ${difference}`);
   }
+});
+
+Deno.test("the fused Adam step gives tfjs's Adam's values and moments to the bit", async () => {
+  /** Three Adam steps from the same start, with changing gradients and a learning rate cut. */
+  const run = (optimizer: tf.Optimizer) =>
+    tf.tidy(() => {
+      const weights = [tf.variable(tf.tensor(randomValues([5, 7], 1), [5, 7]), true, "adamA")];
+      weights.push(tf.variable(tf.tensor(randomValues([13], 2), [13]), true, "adamB"));
+      for (let step = 0; step < 3; step++) {
+        if (step === 2) setLearningRate(optimizer, 3e-4);
+        optimizer.applyGradients(
+          weights.map((w, i) => ({
+            name: w.name,
+            tensor: tf.mul(tf.tensor(randomValues(w.shape, 10 * step + i), w.shape), 10 ** -step),
+          })),
+        );
+      }
+      const slots = optimizer as unknown as {
+        accumulatedFirstMoment: { variable: tf.Variable }[];
+        accumulatedSecondMoment: { variable: tf.Variable }[];
+      };
+      const out = [
+        ...weights.map((w) => w.clone()),
+        ...slots.accumulatedFirstMoment.map((s) => s.variable.clone()),
+        ...slots.accumulatedSecondMoment.map((s) => s.variable.clone()),
+      ];
+      weights.forEach((w) => w.dispose());
+      optimizer.dispose();
+      return out;
+    });
+  await initBackend("wasm", { threads: 1 });
+  assert.ok(hasAdamUpdate(), "wasm registers the fused Adam kernel");
+  const fused = await valuesOn("wasm", () => run(createOptimizer({ name: "adam", lr: 1e-3 })));
+  const composed = await valuesOn("wasm", () => run(tf.train.adam(1e-3, 0.9, 0.999, 1e-7)));
+  const onCpu = await valuesOn("cpu", () => run(createOptimizer({ name: "adam", lr: 1e-3 })));
+  assert.equal(fused.length, 6);
+  assert.deepEqual(fused, composed);
+  assert.deepEqual(fused, onCpu);
 });
