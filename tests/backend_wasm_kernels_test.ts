@@ -12,6 +12,7 @@ import {
 } from "../lib/backend/cross_check.ts";
 import { initBackend } from "../lib/backend/init.ts";
 import { hasAdamUpdate } from "../lib/backend/adam_update.ts";
+import { simdAdam } from "../lib/backend/wasm/adam_update.ts";
 import { createOptimizer, setLearningRate } from "../lib/train/optimizers.ts";
 
 // One thread: these tests check numbers, and starting pthread workers costs a second.
@@ -441,6 +442,8 @@ Deno.test("the fused Adam step gives tfjs's Adam's values and moments to the bit
     });
   await initBackend("wasm", { threads: 1 });
   assert.ok(hasAdamUpdate(), "wasm registers the fused Adam kernel");
+  // 35 and 13 elements: SIMD for groups of four, the JS loop for the rest.
+  assert.ok(simdAdam(tf.backend()) !== null, "the SIMD update runs on wasm's heap");
   const fused = await valuesOn("wasm", () => run(createOptimizer({ name: "adam", lr: 1e-3 })));
   const composed = await valuesOn("wasm", () => run(tf.train.adam(1e-3, 0.9, 0.999, 1e-7)));
   const onCpu = await valuesOn("cpu", () => run(createOptimizer({ name: "adam", lr: 1e-3 })));
