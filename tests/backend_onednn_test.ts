@@ -11,6 +11,7 @@ import { backendDifference, seededValues } from "../lib/backend/cross_check.ts";
 import { type Shape4, withGradients } from "./helpers.ts";
 import { initBackend } from "../lib/backend/init.ts";
 import { probeOneDnn } from "../lib/backend/onednn/library.ts";
+import { RELU_GRAD } from "../lib/backend/onednn/eltwise.ts";
 import { hasBatchNormTraining } from "../lib/backend/batch_norm_training.ts";
 import { BatchNormalization } from "../lib/models/batch_norm.ts";
 
@@ -228,5 +229,32 @@ Deno.test({
         return [dense(x, w, bias), ...tf.grads(loss)([x, w, bias])];
       });
     }
+  },
+});
+
+Deno.test({
+  name: "onednn ReLU, its gradient and ReLU6's clip match cpu (zeros and odd sizes included)",
+  ignore,
+  fn: async () => {
+    await initBackend("onednn", { threads: 1 });
+    assert.ok(tf.getKernel(RELU_GRAD, "wasm"), "onednn registers the one-pass ReLU gradient");
+    for (const shape of [[2, 5, 3, 7], [13], [4, 33]]) {
+      await assertMatchesCpu(`relu and relu6 ${shape}`, () => {
+        // Exact zeros (the gradient's boundary) among values on both sides of both bounds.
+        const x = tf.mul(tf.round(tf.mul(tf.tensor(seededValues(shape, 50), shape), 4)), 2);
+        const weights = tf.tensor(seededValues(shape, 51), shape);
+        const gradient = (f: (t: tf.Tensor) => tf.Tensor) =>
+          tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), weights)))(x);
+        return [
+          tf.relu(x),
+          tf.relu6(x),
+          tf.clipByValue(x, -3, 5),
+          gradient(tf.relu),
+          gradient(tf.relu6),
+        ];
+      });
+    }
+    // An int32 ReLU is wasm's kernel's.
+    assert.deepEqual(await tf.relu(tf.tensor1d([-2, 3], "int32")).data(), new Int32Array([0, 3]));
   },
 });
