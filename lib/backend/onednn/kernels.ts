@@ -213,9 +213,10 @@ export function oneDnnKernelTable(lib: OneDnn): KernelTable {
 }
 
 /**
- * Makes the wasm backend run its convolutions and training batch norm in oneDNN, the convolutions
- * in `convolutionPrecision` (checked by the caller: precision.ts). Call after the wasm training
- * kernels are registered (ours fall back on them); safe to call repeatedly.
+ * Makes the wasm backend run its convolutions, matrix products, ReLU and training batch norm in
+ * oneDNN, the convolutions in `convolutionPrecision` (checked by the caller: precision.ts). Call
+ * after the wasm training kernels are registered (ours fall back on them); safe to call
+ * repeatedly.
  */
 export function registerOneDnnKernels(
   lib: OneDnn,
