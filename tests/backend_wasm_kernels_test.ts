@@ -13,6 +13,7 @@ import {
 import { initBackend } from "../lib/backend/init.ts";
 import { hasAdamUpdate } from "../lib/backend/adam_update.ts";
 import { simdAdam } from "../lib/backend/wasm/adam_update.ts";
+import { simdMaxPoolGrad2x2 } from "../lib/backend/wasm/max_pool_grad.ts";
 import { createOptimizer, setLearningRate } from "../lib/train/optimizers.ts";
 
 // One thread: these tests check numbers, and starting pthread workers costs a second.
@@ -325,17 +326,28 @@ Deno.test("max pooling gradients match cpu, ties and -Infinity included", async 
     { shape: [2, 7, 5, 2], pool: 2, strides: 2, pad: "same" },
     { shape: [1, 9, 8, 4], pool: 3, strides: 2, pad: "same" },
     { shape: [3, 7, 7, 1], pool: 3, strides: 1, pad: "valid" },
+    // 2×2 with channels in fours: the SIMD kernel, even and odd sizes.
+    { shape: [2, 6, 6, 8], pool: 2, strides: 2, pad: "valid" },
+    { shape: [2, 7, 9, 4], pool: 2, strides: 2, pad: "valid" },
   ] as const;
+  assert.ok(simdMaxPoolGrad2x2(tf.backend()) !== null, "the SIMD 2×2 gradient runs on wasm's heap");
   for (const [index, c] of cases.entries()) {
     // Few distinct values, so windows often hold equal maxima.
     const x = randomValues(c.shape, index).map((v) => Math.round(v * 2));
     x[0] = -Infinity;
+    // The first window's channel 0 all −Infinity: it passes no gradient.
+    const [, , width, channels] = c.shape;
+    for (const at of [channels, width * channels, (width + 1) * channels]) x[at] = -Infinity;
     await assertSameOnWasmAndCpu(`maxPool ${JSON.stringify(c)}`, () => {
       const input = tf.tensor4d(x, c.shape as unknown as [number, number, number, number]);
       const pool = (t: tf.Tensor4D) => tf.maxPool(t, c.pool, c.strides, c.pad);
       const y = pool(input);
       const weights = tf.tensor(randomValues(y.shape, 40 + index), y.shape);
-      return [y, tf.grad((t) => tf.sum(tf.mul(pool(t as tf.Tensor4D), weights)))(input)];
+      // The all −Infinity window's output is −Infinity on both, which the difference cannot take.
+      return [
+        tf.maximum(y, -1e30),
+        tf.grad((t) => tf.sum(tf.mul(pool(t as tf.Tensor4D), weights)))(input),
+      ];
     });
   }
 });
