@@ -21,24 +21,28 @@ export interface OptionSpec {
   readonly max?: number;
   /** The value may start with a dash: options for another program (`--sbatch "--gres=gpu:1"`). */
   readonly dashValue?: boolean;
-  /**
-   * A string option that may be given more than once (`--teacher a --teacher b`): its values
-   * arrive joined with commas, as if given once as `--teacher a,b`.
-   */
-  readonly repeatable?: boolean;
+  /** The option may be given several times; its value is the list, in order (empty if never). */
+  readonly multiple?: boolean;
 }
 
 export type OptionSpecs = Record<string, OptionSpec>;
 
-type ValueOf<S extends OptionSpec> = S["type"] extends "boolean" ? boolean
+type ValueOf<S extends OptionSpec> = S["multiple"] extends true ? SingleValueOf<S>[]
+  : SingleValueOf<S>;
+
+type SingleValueOf<S extends OptionSpec> = S["type"] extends "boolean" ? boolean
   : S["type"] extends "number" | "integer" ? number
   : S["choices"] extends readonly (infer C)[] ? C
   : string;
 
-/** Parsed option values: options with a default (and booleans) are always present. */
+/**
+ * Parsed option values: options with a default (and booleans and repeatable options) are always
+ * present.
+ */
 export type ParsedOptions<O extends OptionSpecs> = {
   -readonly [K in keyof O]: O[K] extends { default: unknown } ? ValueOf<O[K]>
     : O[K]["type"] extends "boolean" ? boolean
+    : O[K]["multiple"] extends true ? ValueOf<O[K]>
     : ValueOf<O[K]> | undefined;
 };
 
@@ -94,7 +98,7 @@ function describeOption(name: string, spec: OptionSpec): [string, string] {
   const value = spec.type === "boolean"
     ? ""
     : ` ${spec.placeholder ?? (spec.choices ? spec.choices.join("|") : spec.type.toUpperCase())}`;
-  const parts = [spec.description];
+  const parts = [spec.description + (spec.multiple ? " (repeatable)" : "")];
   if (spec.default !== undefined && spec.default !== false) {
     parts.push(`(default: ${spec.default})`);
   }
@@ -194,9 +198,11 @@ export function parseCommandLine<O extends OptionSpecs>(
     help: { type: "boolean", short: "h" },
   };
   for (const [name, spec] of Object.entries(command.options)) {
-    parseOptions[name] = { type: spec.type === "boolean" ? "boolean" : "string" };
+    parseOptions[name] = {
+      type: spec.type === "boolean" ? "boolean" : "string",
+      multiple: spec.multiple ?? false,
+    };
     if (spec.short) parseOptions[name].short = spec.short;
-    if (spec.repeatable) parseOptions[name].multiple = true;
   }
   let parsed;
   try {
@@ -219,15 +225,26 @@ export function parseCommandLine<O extends OptionSpecs>(
     // parseArgs explains over several lines (a negative number needs --epochs=-1, say).
     throw new UsageError(`${where}: ${message.split("\n").join(" ")}`);
   }
-  const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  const values = parsed.values as Record<
+    string,
+    string | boolean | (string | boolean)[] | undefined
+  >;
   const help = values.help === true;
-  const options: Record<string, string | number | boolean | undefined> = {};
+  const options: Record<
+    string,
+    string | number | boolean | (string | number | boolean)[] | undefined
+  > = {};
   for (const [name, spec] of Object.entries(command.options)) {
-    const given = values[name];
-    const raw = Array.isArray(given) ? given.join(",") : given;
+    const raw = values[name];
+    if (spec.multiple) {
+      options[name] = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map((value) =>
+        convert(name, spec, value)
+      );
+      continue;
+    }
     options[name] = raw === undefined
       ? (spec.default ?? (spec.type === "boolean" ? false : undefined))
-      : convert(name, spec, raw);
+      : convert(name, spec, raw as string | boolean);
   }
   const positionals = parsed.positionals;
   if (!help) {

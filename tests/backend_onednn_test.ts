@@ -11,6 +11,7 @@ import { backendDifference, seededValues } from "../lib/backend/cross_check.ts";
 import { type Shape4, withGradients } from "./helpers.ts";
 import { initBackend } from "../lib/backend/init.ts";
 import { probeOneDnn } from "../lib/backend/onednn/library.ts";
+import { RELU_GRAD } from "../lib/backend/onednn/eltwise.ts";
 import { hasBatchNormTraining } from "../lib/backend/batch_norm_training.ts";
 import { BatchNormalization } from "../lib/models/batch_norm.ts";
 
@@ -187,5 +188,73 @@ Deno.test({
       });
       tf.dispose(initial);
     }
+  },
+});
+
+Deno.test({
+  name: "onednn matrix products (sgemm): transposes, batches, broadcasts, fused bias and ReLU",
+  ignore,
+  fn: async () => {
+    await initBackend("onednn", { threads: 1 });
+    const tensor = (shape: number[], seed: number) => tf.tensor(seededValues(shape, seed), shape);
+    for (
+      const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]]
+    ) {
+      await assertMatchesCpu(`matMul transposeA ${transposeA} transposeB ${transposeB}`, () => {
+        const a = tensor(transposeA ? [3, 5, 4] : [3, 4, 5], 11);
+        const b = tensor(transposeB ? [3, 6, 5] : [3, 5, 6], 12);
+        // Batch 1 against 3, both ways round.
+        const single = tensor(transposeB ? [1, 6, 5] : [1, 5, 6], 13);
+        return [
+          tf.matMul(a, b, transposeA, transposeB),
+          tf.matMul(a, single, transposeA, transposeB),
+          tf.matMul(tensor([1, 2, 5], 14), b, false, transposeB),
+          // Rank 4 against a single matrix, and plain 2-D.
+          tf.matMul(tensor([2, 3, 4, 5], 19), tensor([5, 6], 20)),
+          tf.matMul(tensor([4, 5], 21), tensor([6, 5], 22), false, true),
+        ];
+      });
+    }
+    for (const activation of ["linear", "relu", "elu"] as const) {
+      // A dense layer: its output and the gradients of input, kernel and bias.
+      await assertMatchesCpu(`dense ${activation}`, () => {
+        const x = tensor([7, 9], 15);
+        const w = tensor([9, 4], 16);
+        const bias = tensor([4], 17);
+        const weights = tensor([7, 4], 18);
+        const dense = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: c, activation });
+        const loss = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+          tf.sum(tf.mul(dense(a, b, c), weights));
+        return [dense(x, w, bias), ...tf.grads(loss)([x, w, bias])];
+      });
+    }
+  },
+});
+
+Deno.test({
+  name: "onednn ReLU, its gradient and ReLU6's clip match cpu (zeros and odd sizes included)",
+  ignore,
+  fn: async () => {
+    await initBackend("onednn", { threads: 1 });
+    assert.ok(tf.getKernel(RELU_GRAD, "wasm"), "onednn registers the one-pass ReLU gradient");
+    for (const shape of [[2, 5, 3, 7], [13], [4, 33]]) {
+      await assertMatchesCpu(`relu and relu6 ${shape}`, () => {
+        // Exact zeros (the gradient's boundary) among values on both sides of both bounds.
+        const x = tf.mul(tf.round(tf.mul(tf.tensor(seededValues(shape, 50), shape), 4)), 2);
+        const weights = tf.tensor(seededValues(shape, 51), shape);
+        const gradient = (f: (t: tf.Tensor) => tf.Tensor) =>
+          tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), weights)))(x);
+        return [
+          tf.relu(x),
+          tf.relu6(x),
+          tf.clipByValue(x, -3, 5),
+          gradient(tf.relu),
+          gradient(tf.relu6),
+        ];
+      });
+    }
+    // An int32 ReLU is wasm's kernel's.
+    assert.deepEqual(await tf.relu(tf.tensor1d([-2, 3], "int32")).data(), new Int32Array([0, 3]));
   },
 });

@@ -11,6 +11,10 @@ import {
   valuesOn,
 } from "../lib/backend/cross_check.ts";
 import { initBackend } from "../lib/backend/init.ts";
+import { hasAdamUpdate } from "../lib/backend/adam_update.ts";
+import { simdAdam } from "../lib/backend/wasm/adam_update.ts";
+import { simdMaxPoolGrad2x2 } from "../lib/backend/wasm/max_pool_grad.ts";
+import { createOptimizer, setLearningRate } from "../lib/train/optimizers.ts";
 
 // One thread: these tests check numbers, and starting pthread workers costs a second.
 await initBackend("wasm", { threads: 1 });
@@ -322,17 +326,28 @@ Deno.test("max pooling gradients match cpu, ties and -Infinity included", async 
     { shape: [2, 7, 5, 2], pool: 2, strides: 2, pad: "same" },
     { shape: [1, 9, 8, 4], pool: 3, strides: 2, pad: "same" },
     { shape: [3, 7, 7, 1], pool: 3, strides: 1, pad: "valid" },
+    // 2×2 with channels in fours: the SIMD kernel, even and odd sizes.
+    { shape: [2, 6, 6, 8], pool: 2, strides: 2, pad: "valid" },
+    { shape: [2, 7, 9, 4], pool: 2, strides: 2, pad: "valid" },
   ] as const;
+  assert.ok(simdMaxPoolGrad2x2(tf.backend()) !== null, "the SIMD 2×2 gradient runs on wasm's heap");
   for (const [index, c] of cases.entries()) {
     // Few distinct values, so windows often hold equal maxima.
     const x = randomValues(c.shape, index).map((v) => Math.round(v * 2));
     x[0] = -Infinity;
+    // The first window's channel 0 all −Infinity: it passes no gradient.
+    const [, , width, channels] = c.shape;
+    for (const at of [channels, width * channels, (width + 1) * channels]) x[at] = -Infinity;
     await assertSameOnWasmAndCpu(`maxPool ${JSON.stringify(c)}`, () => {
       const input = tf.tensor4d(x, c.shape as unknown as [number, number, number, number]);
       const pool = (t: tf.Tensor4D) => tf.maxPool(t, c.pool, c.strides, c.pad);
       const y = pool(input);
       const weights = tf.tensor(randomValues(y.shape, 40 + index), y.shape);
-      return [y, tf.grad((t) => tf.sum(tf.mul(pool(t as tf.Tensor4D), weights)))(input)];
+      // The all −Infinity window's output is −Infinity on both, which the difference cannot take.
+      return [
+        tf.maximum(y, -1e30),
+        tf.grad((t) => tf.sum(tf.mul(pool(t as tf.Tensor4D), weights)))(input),
+      ];
     });
   }
 });
@@ -407,4 +422,44 @@ Deno.test("the batch-norm gradient matches plain-op autodiff on wasm and cpu", a
     );
     assert.ok(difference < 1e-5, `${backend}: batch-norm gradient differs by ${difference}`);
   }
+});
+
+Deno.test("the fused Adam step gives tfjs's Adam's values and moments to the bit", async () => {
+  /** Three Adam steps from the same start, with changing gradients and a learning rate cut. */
+  const run = (optimizer: tf.Optimizer) =>
+    tf.tidy(() => {
+      const weights = [tf.variable(tf.tensor(randomValues([5, 7], 1), [5, 7]), true, "adamA")];
+      weights.push(tf.variable(tf.tensor(randomValues([13], 2), [13]), true, "adamB"));
+      for (let step = 0; step < 3; step++) {
+        if (step === 2) setLearningRate(optimizer, 3e-4);
+        optimizer.applyGradients(
+          weights.map((w, i) => ({
+            name: w.name,
+            tensor: tf.mul(tf.tensor(randomValues(w.shape, 10 * step + i), w.shape), 10 ** -step),
+          })),
+        );
+      }
+      const slots = optimizer as unknown as {
+        accumulatedFirstMoment: { variable: tf.Variable }[];
+        accumulatedSecondMoment: { variable: tf.Variable }[];
+      };
+      const out = [
+        ...weights.map((w) => w.clone()),
+        ...slots.accumulatedFirstMoment.map((s) => s.variable.clone()),
+        ...slots.accumulatedSecondMoment.map((s) => s.variable.clone()),
+      ];
+      weights.forEach((w) => w.dispose());
+      optimizer.dispose();
+      return out;
+    });
+  await initBackend("wasm", { threads: 1 });
+  assert.ok(hasAdamUpdate(), "wasm registers the fused Adam kernel");
+  // 35 and 13 elements: SIMD for groups of four, the JS loop for the rest.
+  assert.ok(simdAdam(tf.backend()) !== null, "the SIMD update runs on wasm's heap");
+  const fused = await valuesOn("wasm", () => run(createOptimizer({ name: "adam", lr: 1e-3 })));
+  const composed = await valuesOn("wasm", () => run(tf.train.adam(1e-3, 0.9, 0.999, 1e-7)));
+  const onCpu = await valuesOn("cpu", () => run(createOptimizer({ name: "adam", lr: 1e-3 })));
+  assert.equal(fused.length, 6);
+  assert.deepEqual(fused, composed);
+  assert.deepEqual(fused, onCpu);
 });

@@ -14,6 +14,7 @@ import {
   runPytorchBenchmark,
 } from "../cli/commands/bench_pytorch.ts";
 import { peakFlops, trainingGflops } from "../cli/commands/bench_machine.ts";
+import { captureConsole } from "./helpers.ts";
 
 /** Runs the CLI and returns its exit status and what it printed to stdout. */
 async function run(argv: string[]): Promise<{ status: number; stdout: string }> {
@@ -61,6 +62,44 @@ Deno.test("fer bench train --json prints the model, batch and our throughput", a
   assert.match(result.ours.backend, /^cpu/);
   assert.equal(result.ours.precision, "fp32");
   assert.ok(result.ours.imagesPerSecond > 0);
+});
+
+Deno.test("bench train --model-option builds the model with those registry options", async () => {
+  const argv = [
+    ...["bench", "train", "--model", "chen-ckplus", "--backend", "cpu", "--batch", "2"],
+    ...["--warmup", "0", "--steps", "1", "--json"],
+  ];
+  const { status, stdout } = await run([
+    ...argv,
+    ...["--model-option", "dropout=0.25", "--model-option", "numClasses=3"],
+  ]);
+  assert.equal(status, 0);
+  const result = JSON.parse(stdout);
+  assert.deepEqual(result.modelOptions, { dropout: 0.25, numClasses: 3 });
+  assert.ok(result.ours.imagesPerSecond > 0);
+  // createModel's own check names the valid keys; a value of the wrong kind is refused too.
+  const refusal = async (option: string, message: RegExp) => {
+    const { code, err } = await captureConsole(() => main([...argv, "--model-option", option]));
+    assert.equal(code, 2, option);
+    assert.match(err, message);
+  };
+  await refusal("stem=imagenet", /does not take option 'stem'. Valid options: .*dropout, l2/);
+  await refusal("dropout=1.5", /option dropout must be in \[0, 1\), got 1.5/);
+  await refusal("dropout", /expects key=value/);
+  await refusal("inputShape=1", /cannot be set here: use --input/);
+});
+
+Deno.test("bench train --model-option stem=imagenet builds resnet18 with the ImageNet stem", async () => {
+  const { status, stdout } = await run([
+    ...["bench", "train", "--model", "resnet18", "--backend", "wasm", "--pytorch", "auto"],
+    ...["--model-option", "stem=imagenet", "--input", "32x32x3", "--batch", "2"],
+    ...["--warmup", "0", "--steps", "1", "--json"],
+  ]);
+  assert.equal(status, 0);
+  const result = JSON.parse(stdout);
+  assert.deepEqual(result.modelOptions, { stem: "imagenet" });
+  // PyTorch's twin has the small stem only, so it is skipped rather than compared.
+  assert.equal(result.pytorch, undefined);
 });
 
 /** `fer bench train --json` of one quick step of `model` on wasm, parsed. */

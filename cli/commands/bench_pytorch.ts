@@ -53,14 +53,23 @@ async function output(command: string, args: string[]): Promise<Deno.CommandOutp
 }
 
 /**
- * Why PyTorch cannot run `model`, or undefined when it can: no /usr/bin/python3, no torch (with
- * the fix), or a model the script has no twin of.
+ * Why PyTorch cannot run `model` with the model options named in `optionKeys`, or undefined when
+ * it can: no /usr/bin/python3, no torch (with the fix), a model the script has no twin of, or an
+ * option the twin does not follow (only the class count is passed on).
  */
-export async function pytorchUnavailable(model: string): Promise<string | undefined> {
+export async function pytorchUnavailable(
+  model: string,
+  optionKeys: readonly string[] = [],
+): Promise<string | undefined> {
   if (!PYTORCH_MODELS.includes(model)) {
     return `bench/pytorch_train.py has no PyTorch twin of '${model}' (it has ${
       PYTORCH_MODELS.join(", ")
     })`;
+  }
+  const unfollowed = optionKeys.filter((key) => key !== "numClasses" && key !== "seed");
+  if (unfollowed.length > 0) {
+    return `bench/pytorch_train.py builds '${model}' with its default options only ` +
+      `(--model-option ${unfollowed.join(", ")} would make a different network)`;
   }
   try {
     await Deno.stat(PYTORCH_SCRIPT);

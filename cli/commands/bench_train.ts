@@ -23,6 +23,7 @@ import {
   formatCount,
   formatMacs,
   type InputShape,
+  parseModelOptions,
 } from "../../lib/models/mod.ts";
 import { createOptimizer } from "../../lib/train/optimizers.ts";
 import { automaticMicroBatch, syntheticBatch, trainingStep } from "../../lib/train/step.ts";
@@ -32,8 +33,24 @@ import { timeTrainingSteps } from "./bench_step_timing.ts";
 import { type PytorchResult, pytorchUnavailable, runPytorchBenchmark } from "./bench_pytorch.ts";
 import { backendOption, precisionOption } from "../options.ts";
 
-/** Classes the benchmark models get (FER2013's seven). */
+/** Classes the benchmark models get unless --model-option numClasses says (FER2013's seven). */
 const CLASSES = 7;
+
+/**
+ * --model-option values as createModel options. The input shape has its own flag; the rest is
+ * checked by createModel against the model's registry options.
+ */
+function benchModelOptions(texts: readonly string[]): Record<string, string | number | boolean> {
+  const options = parseModelOptions(texts);
+  for (const key of ["inputShape", "init"]) {
+    if (key in options) {
+      throw new UsageError(
+        `--model-option ${key} cannot be set here` + (key === "inputShape" ? ": use --input" : ""),
+      );
+    }
+  }
+  return options;
+}
 
 /** "48x48x1" → [48, 48, 1]. */
 function parseInputShape(text: string): InputShape {
@@ -113,6 +130,12 @@ export const benchTrainCommand = defineCommand({
       placeholder: "NAME",
       description: "Registry model (see 'fer models')",
     },
+    "model-option": {
+      type: "string",
+      multiple: true,
+      placeholder: "KEY=VALUE",
+      description: "A model option (see 'fer models NAME'), e.g. stem=imagenet or numClasses=3",
+    },
     backend: { ...backendOption("Compute backend"), default: "auto" },
     precision: { ...precisionOption(), default: "fp32" },
     batch: { type: "integer", min: 1, default: 64, description: "Images per step" },
@@ -163,6 +186,8 @@ export const benchTrainCommand = defineCommand({
   details: [
     "Effective GFLOP/s count a training step as 3 × 2 × MACs per image (backward = 2 × forward).",
     "Example: fer bench train --model liu-cnn5 --backend wasm --warmup 2 --steps 5",
+    "         fer bench train --model resnet50 --model-option stem=imagenet --input 48x48x3 " +
+    "--batch 32",
   ].join("\n"),
   async run({ options }) {
     if (options.steps < 1) throw new UsageError("--steps must be at least 1");
@@ -174,6 +199,7 @@ export const benchTrainCommand = defineCommand({
     const threads = options.threads ?? navigator.hardwareConcurrency;
     if (threads < 1) throw new UsageError("--threads must be at least 1");
     const inputShape = options.input === undefined ? undefined : parseInputShape(options.input);
+    const modelOptions = benchModelOptions(options["model-option"]);
     // In --json mode stdout carries the JSON alone.
     const say = options.json ? log : (line: string) => console.log(line);
 
@@ -181,7 +207,13 @@ export const benchTrainCommand = defineCommand({
     const peak = peakFlops(cpu);
     const loadBefore = loadAverage();
     const backend = await initBackend(options.backend, { threads, precision: options.precision });
-    const fer = createModel(options.model, { inputShape, numClasses: CLASSES, seed: 0 });
+    const fer = createModel(options.model, {
+      numClasses: CLASSES,
+      seed: 0,
+      ...modelOptions,
+      inputShape,
+    });
+    const classes = fer.config.numClasses;
     const shape = fer.config.inputShape;
     const params = countParams(fer.model).trainable;
     const macs = countMacs(fer.model).total;
@@ -196,7 +228,9 @@ export const benchTrainCommand = defineCommand({
         options["micro-batch"] ? "--micro-batch" : "as fer train picks"
       })`;
     say(
-      `model   ${fer.name}, input ${shape.join("x")}, ${CLASSES} classes, ` +
+      `model   ${fer.name}${
+        Object.keys(modelOptions).length > 0 ? ` (${options["model-option"].join(", ")})` : ""
+      }, input ${shape.join("x")}, ${classes} classes, ` +
         `batch ${options.batch}${chunks}, ${formatCount(params)} trainable params, ` +
         `${formatMacs(macs)} MACs/image`,
     );
@@ -241,7 +275,7 @@ export const benchTrainCommand = defineCommand({
     let pytorch: PytorchResult | undefined;
     let pytorchBf16: PytorchResult | undefined;
     if (options.pytorch === "auto") {
-      const why = await pytorchUnavailable(options.model);
+      const why = await pytorchUnavailable(options.model, Object.keys(modelOptions));
       if (why) {
         log(`pytorch skipped: ${why}`);
       } else {
@@ -257,7 +291,7 @@ export const benchTrainCommand = defineCommand({
             steps: options.steps,
             warmup: options.warmup,
             inputShape: shape,
-            classes: CLASSES,
+            classes,
             threads,
             precision,
           });
@@ -286,6 +320,7 @@ export const benchTrainCommand = defineCommand({
     if (options.json) {
       console.log(JSON.stringify({
         model: fer.name,
+        ...(Object.keys(modelOptions).length > 0 ? { modelOptions } : {}),
         batch: options.batch,
         microBatch: chunk,
         ours: {

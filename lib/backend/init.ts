@@ -162,7 +162,8 @@ async function startOneDnn(
     ...wasm,
     oneDnn,
     precision,
-    description: `${wasm.description}; convolutions and batch norm in ${oneDnn}` +
+    description:
+      `${wasm.description}; convolutions, dense layers, ReLU and batch norm in ${oneDnn}` +
       (precision === "bf16" ? "; convolutions in bf16 with fp32 accumulation" : ""),
   };
 }

@@ -29,6 +29,7 @@ export {
   resolveConfig,
 } from "./registry.ts";
 export { BuildContext, type Convention } from "./build_context.ts";
+export { parseModelOptions } from "./options.ts";
 export { makeFerModel } from "./fer_model.ts";
 export { classifierLogits, type LogitsFunction } from "./logits.ts";
 export {

@@ -66,3 +66,32 @@ export function resolveFamilyOptions(
   checkBoolean(name, "batchNorm", options.batchNorm);
   return options.stem === undefined ? {} : { stem: resolveStem(options.stem, shape) };
 }
+
+/**
+ * Model options written `key=value` on a command line (`--model-option stem=imagenet`): `true` and
+ * `false` become booleans, numbers numbers, anything else stays text. Which keys and values a
+ * model takes is checked where the model is built (`createModel`), which names the valid ones.
+ */
+export function parseModelOptions(
+  texts: readonly string[],
+  flag = "--model-option",
+): Record<string, string | number | boolean> {
+  const options: Record<string, string | number | boolean> = {};
+  for (const text of texts) {
+    const match = text.match(/^\s*([A-Za-z][A-Za-z0-9]*)\s*=\s*(.*?)\s*$/);
+    if (!match || match[2] === "") {
+      throw new UsageError(`${flag} expects key=value, e.g. stem=imagenet, got '${text}'`);
+    }
+    const [, key, raw] = match;
+    if (key in options) throw new UsageError(`${flag} ${key} is given twice`);
+    const number = Number(raw);
+    options[key] = raw === "true"
+      ? true
+      : raw === "false"
+      ? false
+      : Number.isFinite(number)
+      ? number
+      : raw;
+  }
+  return options;
+}

@@ -47,8 +47,8 @@ export interface Setting {
   readonly choices?: readonly string[];
   /** Shown in help instead of the type, e.g. "DIR" or "N". */
   readonly placeholder?: string;
-  /** The option may be given more than once; its values arrive joined with commas. */
-  readonly repeatable?: true;
+  /** The option may be given more than once; its value is the list (cli/args.ts `multiple`). */
+  readonly multiple?: true;
   /** A lower bound checked as the command line is read (before a config exists). */
   readonly min?: number;
   /** Numbers: the bound `checkRunConfig` checks, naming the option and the config key. */
@@ -396,15 +396,15 @@ export const SETTINGS = {
     path: "distill.teachers",
     type: "string",
     placeholder: "RUN[,RUN...]",
-    repeatable: true,
-    help: "Distil from this run or model folder (repeatable; several: their mean probabilities), " +
+    multiple: true,
+    help: "Distil from this run or model folder (several: their mean probabilities), " +
       "which sees each training batch as the student does, in inference mode, and never trains " +
       "(default: none)",
-    apply: applies((config: RunConfig, teachers: string): RunConfig => ({
+    apply: applies((config: RunConfig, teachers: readonly string[]): RunConfig => ({
       ...config,
       distill: {
         ...config.distill,
-        teachers: teachers.split(",").map((t) => t.trim()).filter((t) => t !== ""),
+        teachers: teachers.flatMap((t) => t.split(",")).map((t) => t.trim()).filter((t) => t),
       },
     })),
   },
@@ -500,14 +500,14 @@ function helpOf(setting: Setting): string {
 
 /** A setting as an option of the command-line framework (cli/args.ts OptionSpec). */
 function optionOf(setting: Setting, help = helpOf(setting)) {
-  const { type, choices, placeholder, min, repeatable } = setting;
+  const { type, choices, placeholder, min, multiple } = setting;
   return {
     type,
     description: help,
     ...(choices ? { choices } : {}),
     ...(placeholder ? { placeholder } : {}),
     ...(min !== undefined ? { min } : {}),
-    ...(repeatable ? { repeatable } : {}),
+    ...(multiple ? { multiple } : {}),
   };
 }
 
@@ -517,7 +517,7 @@ type OptionOf<S> =
     readonly description: string;
     readonly placeholder?: string;
     readonly min?: number;
-    readonly repeatable?: true;
+    readonly multiple?: true;
   }
   & (S extends { choices: infer C } ? { readonly choices: C } : unknown);
 
@@ -597,8 +597,10 @@ export function settingsFromOptions(base: RunConfig, options: SettingValues): Ru
   let config = base;
   for (const [name, setting] of entries) {
     const value = options[name];
-    // A flag absent from the command line reads false: it turns a setting on, never off.
-    const given = value !== undefined && !(setting.type === "boolean" && value === false);
+    // A flag absent from the command line reads false: it turns a setting on, never off; an
+    // option that may repeat reads [] when absent.
+    const given = value !== undefined && !(setting.type === "boolean" && value === false) &&
+      !(Array.isArray(value) && value.length === 0);
     if (!given || setting.configOnly) continue;
     const apply = setting.apply as
       | ((config: RunConfig, value: unknown, options: SettingValues) => RunConfig)

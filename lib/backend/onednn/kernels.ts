@@ -1,12 +1,13 @@
 /**
  * The onednn backend: the wasm backend with its convolutions (forward, both gradients, depthwise
- * too) and training batch norm run by oneDNN on the same wasm-heap tensors. Each convolution
- * kernel falls back to the wasm kernel it replaces for what it does not cover (NCHW, PReLU, an
- * unusual bias shape, empty tensors), so every model that trains on wasm trains here.
+ * too), matrix products (dense layers), ReLU (forward and gradient), ReLU6's clip and training
+ * batch norm run by oneDNN on the same wasm-heap tensors. Each kernel falls back to the wasm
+ * kernel it replaces for what it does not cover (NCHW, PReLU, an unusual bias shape, empty
+ * tensors, other types), so every model that trains on wasm trains here.
  *
  * In bf16 precision the convolutions (all passes, depthwise too) take bf16 inputs and accumulate
- * in fp32 (convolution.ts). Dense layers' matrix products stay fp32 in XNNPACK, as do batch norm
- * and everything else: only convolutions run in bf16.
+ * in fp32 (convolution.ts). Dense layers' matrix products stay fp32 (oneDNN's sgemm), as do
+ * batch norm and everything else: only convolutions run in bf16.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { KernelArgs, WasmHeapBackend } from "../wasm/kernel_call.ts";
@@ -16,6 +17,14 @@ import { batchNormKernels } from "./batch_norm.ts";
 import { batchNormTrainingGradient } from "../batch_norm_training.ts";
 import { type KernelTable, registerKernelTable, unregisterKernelTable } from "../kernel_table.ts";
 import { type ConvolutionShape, type FusedActivation, runConvolution } from "./convolution.ts";
+import { batchMatMulKernel, fusedMatMulKernel } from "./matmul.ts";
+import {
+  clipByValueKernel,
+  RELU_GRAD,
+  reluGradient,
+  reluGradKernel,
+  reluKernel,
+} from "./eltwise.ts";
 
 type Conv4D = [number, number, number, number];
 
@@ -171,6 +180,10 @@ const oneDnnKernels: ReadonlyArray<[string, OneDnnKernel]> = [
   [tf.FusedDepthwiseConv2D, forwardKernel(true, true)],
   [tf.DepthwiseConv2dNativeBackpropInput, backpropInputKernel(true)],
   [tf.DepthwiseConv2dNativeBackpropFilter, backpropFilterKernel(true)],
+  [tf.BatchMatMul, batchMatMulKernel],
+  [tf._FusedMatMul, fusedMatMulKernel],
+  [tf.Relu, reluKernel],
+  [tf.ClipByValue, clipByValueKernel],
 ];
 
 /** The oneDNN kernel table for `lib`: convolutions over wasm's, and the training batch norm. */
@@ -187,14 +200,23 @@ export function oneDnnKernelTable(lib: OneDnn): KernelTable {
       })),
       ...batchNormKernels(lib).map((kernel) => ({ kernel })),
       { gradient: batchNormTrainingGradient },
+      {
+        kernel: {
+          kernelName: RELU_GRAD,
+          backendName: "wasm",
+          kernelFunc: ((args: KernelArgs) => reluGradKernel(lib, args)) as unknown as tf.KernelFunc,
+        },
+      },
+      { gradient: reluGradient },
     ],
   };
 }
 
 /**
- * Makes the wasm backend run its convolutions and training batch norm in oneDNN, the convolutions
- * in `convolutionPrecision` (checked by the caller: precision.ts). Call after the wasm training
- * kernels are registered (ours fall back on them); safe to call repeatedly.
+ * Makes the wasm backend run its convolutions, matrix products, ReLU and training batch norm in
+ * oneDNN, the convolutions in `convolutionPrecision` (checked by the caller: precision.ts). Call
+ * after the wasm training kernels are registered (ours fall back on them); safe to call
+ * repeatedly.
  */
 export function registerOneDnnKernels(
   lib: OneDnn,

@@ -78,6 +78,14 @@ const symbols = {
     parameters: ["buffer", "i32", "buffer", "buffer", "f32", "u32"],
     result: "i32",
   },
+  dnnl_eltwise_forward_desc_init: {
+    parameters: ["buffer", "i32", "i32", "buffer", "f32", "f32"],
+    result: "i32",
+  },
+  dnnl_eltwise_backward_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "f32", "f32"],
+    result: "i32",
+  },
   dnnl_post_ops_create: { parameters: ["buffer"], result: "i32" },
   dnnl_post_ops_append_eltwise: {
     parameters: ["pointer", "f32", "i32", "f32", "f32"],
@@ -156,10 +164,14 @@ export const DNNL = {
   },
 } as const;
 
-/** sizeof of dnnl_memory_desc_t, _convolution_desc_t, _batch_normalization_desc_t (2.x, x86-64). */
+/**
+ * sizeof of dnnl_memory_desc_t, _convolution_desc_t, _batch_normalization_desc_t and
+ * _eltwise_desc_t (2.x, x86-64).
+ */
 const MEMORY_DESC_BYTES = 696;
 export const CONVOLUTION_DESC_BYTES = 5976;
 export const BATCH_NORM_DESC_BYTES = 3496;
+export const ELTWISE_DESC_BYTES = 1416;
 const MAX_DIMS = 12;
 
 /** A loaded library with one CPU engine and stream, which every primitive shares. */

@@ -64,12 +64,14 @@ export async function loadThreadedWasmModule(
       timeoutMs,
     );
   });
+  let memory: WebAssembly.Memory | undefined;
   const started = factory({
     locateFile: (path) => path.endsWith(".worker.js") ? workerScript : join(folder, path),
     // Each pthread worker loads the glue from this path.
     mainScriptUrlOrBlob: gluePath,
     instantiateWasm: (imports, receive) => {
       imports.env.emscripten_num_logical_cores = () => 2 * threads;
+      memory = imports.env.memory as WebAssembly.Memory;
       WebAssembly.instantiate(Deno.readFileSync(wasmPath), imports)
         .then(({ instance, module }) => receive(instance, module))
         .catch((error) => abort(error instanceof Error ? error : new Error(String(error))));
@@ -78,7 +80,11 @@ export async function loadThreadedWasmModule(
     onAbort: (message) => abort(new Error(`threaded wasm aborted: ${message}`)),
   });
   try {
-    return await Promise.race([started, aborted, timedOut]);
+    const module = await Promise.race([started, aborted, timedOut]);
+    // The heap, imported by this build (the plain builds export it as asm.memory): wasm of our
+    // own (adam_update.ts) works on it.
+    (module as unknown as { wasmMemory?: WebAssembly.Memory }).wasmMemory ??= memory;
+    return module;
   } finally {
     clearTimeout(timer);
   }

@@ -12,6 +12,7 @@ import { conv2DBackpropInputConfig } from "./conv2d_backprop_input.ts";
 import { depthwiseBackpropFilterConfig } from "./depthwise_backprop_filter.ts";
 import { depthwiseBackpropInputConfig } from "./depthwise_backprop_input.ts";
 import { maxPoolGradConfig } from "./max_pool_grad.ts";
+import { adamUpdateConfig } from "./adam_update.ts";
 import { batchMatMulConfig } from "./batch_mat_mul.ts";
 import { meanConfig, sumConfig } from "./leading_axis_reduce.ts";
 import { castConfig, identityConfig } from "./shared_copies.ts";
@@ -34,6 +35,7 @@ export const wasmTrainingKernels: KernelTable = {
     { kernel: depthwiseBackpropInputConfig },
     { kernel: maxPoolGradConfig },
     { kernel: clipByValueGradConfig },
+    { kernel: adamUpdateConfig },
     // Kernels that handle the cases they speed up and pass the rest to the shipped kernel.
     ...([
       [tf.BatchMatMul, batchMatMulConfig],
