@@ -19,6 +19,7 @@ import { CheckpointStore } from "../lib/train/checkpoint.ts";
 import {
   checkTeachersUnchanged,
   loadTeachers,
+  recordTeachers,
   type Teacher,
   teacherTargets,
 } from "../lib/train/distill.ts";
@@ -135,7 +136,7 @@ Deno.test("a teacher that normalises pixels otherwise gets the student's batches
   });
 });
 
-Deno.test("a run records its teachers' fingerprints and refuses to resume with a changed teacher", async () => {
+Deno.test("a run records its teachers' fingerprints and refuses to resume with changed teachers", async () => {
   await withTempDir(async (dir) => {
     const student = {
       architecture: "liu-cnn5",
@@ -147,8 +148,9 @@ Deno.test("a run records its teachers' fingerprints and refuses to resume with a
     const path = await savedTeacher(`${dir}/t`, [16, 16, 1]);
     const folder = new RunFolder(dir);
     const first = await loadTeachers({ teachers: [path] }, student);
-    await checkTeachersUnchanged(folder, first);
-    const recorded = JSON.parse(await Deno.readTextFile(`${dir}/teachers.json`));
+    await checkTeachersUnchanged(folder, first); // nothing recorded yet: passes
+    await recordTeachers(folder, first);
+    const recorded = JSON.parse(await Deno.readTextFile(folder.teachersPath));
     assert.deepEqual(recorded, [{ path, sha256: first.fingerprints[0] }]);
     assert.match(first.fingerprints[0], /^[0-9a-f]{64}$/);
     first.dispose();
@@ -157,13 +159,43 @@ Deno.test("a run records its teachers' fingerprints and refuses to resume with a
     await checkTeachersUnchanged(folder, same); // the same weights resume
     same.dispose();
 
+    const twice = await loadTeachers({ teachers: [path, path] }, student);
+    await assert.rejects(
+      () => checkTeachersUnchanged(folder, twice),
+      /started with 1 teacher\(s\) .* but this resume has 2: resuming would mix two distillations/,
+    );
+    twice.dispose();
+
     await savedTeacher(path, [16, 16, 1], FER2013_CLASSES, undefined, 6);
     const changed = await loadTeachers({ teachers: [path] }, student);
     await assert.rejects(
       () => checkTeachersUnchanged(folder, changed),
       /teacher .*\/t is not the one .* started with \(its weights' SHA-256 differs/,
     );
+    await recordTeachers(folder, changed); // never overwrites what the run started with
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(folder.teachersPath)), recorded);
     changed.dispose();
+  });
+});
+
+Deno.test("a teacher with a smaller input sees the centre crop of the student's batch", async () => {
+  await withTempDir(async (dir) => {
+    const path = await savedTeacher(`${dir}/t`, [16, 16, 1]);
+    const loaded = await loadTeachers({ teachers: [path] }, {
+      architecture: "liu-cnn5",
+      dataset: "x",
+      inputShape: [20, 20, 1],
+      classNames: FER2013_CLASSES,
+      normalization: { kind: "scale" },
+    });
+    assert.deepEqual(loaded.teachers[0].crop, { top: 2, left: 2, height: 16, width: 16 });
+    const pixels = tf.randomUniform([2, 20, 20, 1], 0, 1, "float32", 2) as tf.Tensor4D;
+    const targets = teacherTargets(loaded.teachers, pixels, 1);
+    const own = loaded.teachers[0].model.predict(pixels.slice([0, 2, 2, 0], [2, 16, 16, 1]));
+    assert.ok(
+      close(Array.from(targets.dataSync()), Array.from((own as tf.Tensor).dataSync()), 1e-5),
+    );
+    loaded.dispose();
   });
 });
 

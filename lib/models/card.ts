@@ -30,7 +30,7 @@ export interface Provenance {
   readonly trainingSeconds?: number;
   readonly machine?: string;
   readonly validation?: CardScore;
-  /** Its test score: given for a teacher (`distilledFrom`), to set the student's beside it. */
+  /** Its test score: recorded for a teacher (`distilledFrom`), for readers of the card. */
   readonly test?: CardScore;
   readonly initialisedFrom?: Provenance;
   /** The runs a `fer average` model is the mean of. */

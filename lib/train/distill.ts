@@ -7,10 +7,12 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { FerError } from "../errors.ts";
 import type { Normalization } from "../data/mod.ts";
+import type { CropBox } from "../augment/affine.ts";
+import { centerCropBox } from "../augment/boxes.ts";
+import { normalizationTransform } from "../augment/normalize.ts";
 import {
   type CardScore,
   classifierLogits,
@@ -28,6 +30,8 @@ export interface Teacher {
   /** Its folder as the config names it. */
   readonly path: string;
   readonly model: tf.LayersModel;
+  /** The centre crop of the student's batch it sees, where its input is smaller. */
+  readonly crop?: CropBox;
   /**
    * Per channel, its input = the student's · scale + shift, where the two normalise pixels
    * differently (undefined where they agree).
@@ -62,27 +66,17 @@ export interface LoadedTeachers extends Distillation {
   dispose(): void;
 }
 
-/** A normalisation as x · std + mean = pixel / 255, per channel. */
-function affineOf(normalization: Normalization, channels: number) {
-  return Array.from(
-    { length: channels },
-    (_, c) =>
-      normalization.kind === "scale" ? { mean: 0, std: 1 } : {
-        mean: normalization.mean[c] ?? normalization.mean[0],
-        std: normalization.std[c] ?? normalization.std[0],
-      },
-  );
-}
-
-/** How inputs normalised by `from` become inputs normalised by `to`; undefined if they agree. */
+/**
+ * How inputs normalised by `from` become inputs normalised by `to` (undefined if they agree): with
+ * x = pixel·s + b for each, x_to = x_from · s_to/s_from + (b_to − b_from · s_to/s_from).
+ */
 function renormalization(from: Normalization, to: Normalization, channels: number) {
-  const a = affineOf(from, channels);
-  const b = affineOf(to, channels);
-  if (a.every((f, c) => f.mean === b[c].mean && f.std === b[c].std)) return undefined;
-  return {
-    scale: a.map((f, c) => f.std / b[c].std),
-    shift: a.map((f, c) => (f.mean - b[c].mean) / b[c].std),
-  };
+  const a = normalizationTransform(from, channels);
+  const b = normalizationTransform(to, channels);
+  const scale = Array.from(a.scale, (s, c) => b.scale[c] / s);
+  const shift = Array.from(a.bias, (bias, c) => b.bias[c] - bias * scale[c]);
+  if (scale.every((s) => s === 1) && shift.every((t) => t === 0)) return undefined;
+  return { scale, shift };
 }
 
 const shapeText = (shape: readonly number[]) => shape.join("×");
@@ -110,13 +104,25 @@ function checkTeacher(path: string, teacher: LoadedModel, student: StudentShape)
         "the student's classes, in the same order",
     );
   }
-  if (shapeText(teacher.config.inputShape) !== shapeText(student.inputShape)) {
+  const [height, width, channels] = teacher.config.inputShape;
+  const [studentHeight, studentWidth, studentChannels] = student.inputShape;
+  if (channels !== studentChannels || height > studentHeight || width > studentWidth) {
     throw new FerError(
       `teacher ${path} takes ${shapeText(teacher.config.inputShape)} inputs but ${studentText} ` +
-        `takes ${shapeText(student.inputShape)}: a teacher sees the student's batches, so their ` +
-        "input shapes must agree",
+        `takes ${shapeText(student.inputShape)}: a teacher sees the student's batches (their ` +
+        "centre crop when its input is smaller), so it needs the same channels and an input no " +
+        "larger",
     );
   }
+}
+
+/** The centre crop of the student's batch a teacher sees; undefined when its input is the same. */
+function teacherCrop(teacher: LoadedModel, student: StudentShape): CropBox | undefined {
+  const [height, width] = teacher.config.inputShape;
+  const [studentHeight, studentWidth] = student.inputShape;
+  return height === studentHeight && width === studentWidth
+    ? undefined
+    : centerCropBox({ height: studentHeight, width: studentWidth }, { height, width });
 }
 
 /**
@@ -138,7 +144,7 @@ export async function loadTeachers(
       try {
         folder = modelFolder(path);
       } catch (error) {
-        throw new FerError(`--teacher ${path}: ${(error as Error).message}`);
+        throw new FerError(`--teacher (distill.teachers) ${path}: ${(error as Error).message}`);
       }
       const teacher = await loadModel(folder);
       loaded.push(teacher);
@@ -146,6 +152,7 @@ export async function loadTeachers(
       teachers.push({
         path,
         model: teacher.model,
+        crop: teacherCrop(teacher, student),
         renormalize: renormalization(
           student.normalization,
           teacher.config.normalization,
@@ -190,30 +197,46 @@ async function weightsFingerprint(model: tf.LayersModel): Promise<string> {
   return hash.digest("hex");
 }
 
+/** Each teacher's folder and fingerprint, as a run's teachers.json holds them. */
+function fingerprintRecord(teachers: LoadedTeachers) {
+  return teachers.teachers.map(({ path }, i) => ({ path, sha256: teachers.fingerprints[i] }));
+}
+
 /**
- * Makes a run's teachers the ones it started with: a new run records their fingerprints in
- * `teachers.json`; a resumed one is refused if a teacher's weights changed since, because its
- * soft targets would then come from two different teachers.
+ * Refuses to resume `folder` with teachers other than those it started with (their fingerprints in
+ * its teachers.json), whose soft targets would mix two distillations. Reads only: call it before
+ * a resume writes anything. A folder without the file (not started yet) passes.
  */
 export async function checkTeachersUnchanged(
   folder: RunFolder,
   teachers: LoadedTeachers,
 ): Promise<void> {
-  const path = join(folder.dir, "teachers.json");
-  const current = teachers.teachers.map(({ path }, i) => ({
-    path,
-    sha256: teachers.fingerprints[i],
-  }));
-  if (!existsSync(path)) return await folder.writeJson(path, current);
+  const path = folder.teachersPath;
+  if (!existsSync(path)) return;
   const recorded = await folder.readJson<{ path: string; sha256: string }[]>(path);
+  const current = fingerprintRecord(teachers);
+  if (recorded.length !== current.length) {
+    throw new FerError(
+      `${folder.dir} started with ${recorded.length} teacher(s) ` +
+        `(${recorded.map((t) => t.path).join(", ")}; ${path}) but this resume has ` +
+        `${current.length}: resuming would mix two distillations`,
+    );
+  }
   for (const [i, teacher] of current.entries()) {
-    if (recorded[i]?.sha256 !== teacher.sha256) {
+    if (recorded[i].sha256 !== teacher.sha256) {
       throw new FerError(
         `teacher ${teacher.path} is not the one ${folder.dir} started with (its weights' ` +
           `SHA-256 differs from ${path}): resuming would mix two distillations; restore that ` +
           "teacher or start a new run",
       );
     }
+  }
+}
+
+/** Writes the teachers' fingerprints into `folder` (teachers.json) unless it has them already. */
+export async function recordTeachers(folder: RunFolder, teachers: LoadedTeachers): Promise<void> {
+  if (!existsSync(folder.teachersPath)) {
+    await folder.writeJson(folder.teachersPath, fingerprintRecord(teachers));
   }
 }
 
@@ -235,9 +258,13 @@ export function teacherTargets(
     parts.push(tf.tidy(() => {
       const xs = size === n ? x : x.slice(start, size);
       const probabilities = teachers.map((teacher) => {
-        const input = teacher.renormalize
-          ? xs.mul(teacher.renormalize.scale).add(teacher.renormalize.shift) as tf.Tensor4D
+        const crop = teacher.crop;
+        const seen = crop
+          ? xs.slice([0, crop.top, crop.left, 0], [size, crop.height, crop.width, -1])
           : xs;
+        const input = teacher.renormalize
+          ? seen.mul(teacher.renormalize.scale).add(teacher.renormalize.shift) as tf.Tensor4D
+          : seen;
         return tf.softmax(classifierLogits(teacher.model)(input, false).div(temperature));
       });
       return (probabilities.length === 1

@@ -35,7 +35,7 @@ import {
   keepsLastEpoch,
   type RunConfig,
 } from "./config.ts";
-import { checkTeachersUnchanged, loadTeachers } from "./distill.ts";
+import { checkTeachersUnchanged, loadTeachers, recordTeachers } from "./distill.ts";
 import { evaluateRunSplits } from "./eval_run.ts";
 import { balancedClassWeights } from "./losses.ts";
 import { trainedModelCard } from "./model_card.ts";
@@ -274,24 +274,27 @@ async function trainRunHolding(
   if (teachers) log(teachers.description);
 
   const isNew = !folder;
-  const runFolder = folder ?? await makeRunFolder({
-    exactDir: options.exactDir,
-    root: options.runsRoot ?? "runs",
-    model: config.model.name,
-    dataset: config.data.dataset,
-  }, hold);
-  folder = runFolder;
-  await recordRun(folder, runLog, {
-    config: isNew ? config : undefined,
-    data,
-    command: options.command,
-  });
-  if (teachers) {
-    await checkTeachersUnchanged(folder, teachers).catch((error) => {
-      teachers.dispose();
-      throw error;
+  let runFolder: RunFolder;
+  try {
+    // A resume with other teachers is refused before it writes anything.
+    if (teachers && folder) await checkTeachersUnchanged(folder, teachers);
+    runFolder = folder ?? await makeRunFolder({
+      exactDir: options.exactDir,
+      root: options.runsRoot ?? "runs",
+      model: config.model.name,
+      dataset: config.data.dataset,
+    }, hold);
+    await recordRun(runFolder, runLog, {
+      config: isNew ? config : undefined,
+      data,
+      command: options.command,
     });
+    if (teachers) await recordTeachers(runFolder, teachers);
+  } catch (error) {
+    teachers?.dispose();
+    throw error;
   }
+  folder = runFolder;
   const store = new CheckpointStore<TrainingState>(folder.checkpointDir);
 
   const microBatch = config.schedule.microBatch ??

@@ -81,6 +81,10 @@ export class RunFolder {
   get dataPath() {
     return join(this.dir, "data.json");
   }
+  /** The fingerprints of a distilled run's teachers (distill.ts). */
+  get teachersPath() {
+    return join(this.dir, "teachers.json");
+  }
   get historyPath() {
     return join(this.dir, "history.csv");
   }
