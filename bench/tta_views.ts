@@ -4,11 +4,12 @@
  * probabilities averaged over the set's views as `fer eval --tta` does. Choose a set on PublicTest
  * only. Run from the repository root:
  * `FER_DATA_DIR=/path/to/data ./deno run -A bench/tta_views.ts [model] [split]`
- * (defaults: models/default, PublicTest); it prints a Markdown table for docs/DEFAULT_MODEL.md.
+ * (defaults: models/default, PublicTest; PrivateTest is refused, it is measured with
+ * `fer eval --tta` once a set is chosen); it prints a Markdown table for docs/DEFAULT_MODEL.md.
  */
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { indicesWhere, loadFer2013Csv, subset } from "../lib/data/mod.ts";
+import { FER2013_USAGES, indicesWhere, loadFer2013Csv, subset } from "../lib/data/mod.ts";
 import { loadExpressionModel } from "../lib/predict/expression_model.ts";
 import {
   type Affine,
@@ -17,22 +18,37 @@ import {
   horizontalFlipMap,
   translation,
 } from "../lib/augment/affine.ts";
-import { batchWriter } from "../lib/augment/batch.ts";
-import { EDGE_BILINEAR, warpInto } from "../lib/augment/resample.ts";
+import { averageViews, viewsFromMaps } from "../lib/augment/tta.ts";
 import { initBackend } from "../lib/backend/mod.ts";
+import { accuracy } from "../lib/metrics/accuracy.ts";
 import { markdownTable } from "../lib/report/markdown_page.ts";
+import { unknownChoice, UsageError } from "../lib/errors.ts";
 
 const [modelPath = "models/default", split = "PublicTest"] = Deno.args;
+if (split === "PrivateTest") {
+  throw new UsageError(
+    "views are chosen on PublicTest only: choosing them on PrivateTest would select on the test " +
+      "split. Measure PrivateTest with `fer eval --tta` once a set is chosen",
+  );
+}
+if (!(FER2013_USAGES as readonly string[]).includes(split)) {
+  throw unknownChoice("FER2013 split", split, FER2013_USAGES.filter((s) => s !== "PrivateTest"));
+}
 const data = Deno.env.get("FER_DATA_DIR");
-if (!data) throw new Error("set FER_DATA_DIR (FER2013 is read from it)");
+if (!data) throw new UsageError("set FER_DATA_DIR (FER2013 is read from it)");
+const model = await loadExpressionModel(modelPath);
+if (model.layout.crop) {
+  throw new UsageError(
+    `${modelPath} was trained on ${model.layout.crop.type} crops; these views are of whole ` +
+      "images, so they would not be what the model saw. Use `fer eval --tta` for crop models",
+  );
+}
 const backend = await initBackend("auto", {});
 const all = await loadFer2013Csv(join(data, "fer2013", "fer2013.csv.gz"));
 const images = subset(all, indicesWhere(all, (i) => all.usage?.[i] === split));
 if (images.count === 0) throw new Error(`no FER2013 images in split '${split}'`);
-const model = await loadExpressionModel(modelPath);
 const [height, width, channels] = model.layout.inputShape;
 const classes = model.classNames.length;
-
 /** Output pixel → source point of one view: zoom about the centre, shift, then mirror. */
 function viewMap(mirror: boolean, zoom: number, dx: number, dy: number): Affine {
   const side = images.width / zoom;
@@ -54,45 +70,32 @@ for (const mirror of [false, true]) {
 }
 
 const BATCH = 128;
-const probabilities = new Map<string, Float32Array>();
-for (const [name, map] of views) {
-  const out = new Float32Array(images.count * classes);
-  for (let start = 0; start < images.count; start += BATCH) {
-    const indices = Array.from(
-      { length: Math.min(BATCH, images.count - start) },
-      (_, i) => start + i,
-    );
-    const batch = new Float32Array(indices.length * height * width * channels);
-    const writer = batchWriter(batch, images, indices, {
-      outputHeight: height,
-      outputWidth: width,
-      outputChannels: channels,
-      normalization: model.layout.normalization,
-    });
-    indices.forEach((index, slot) =>
-      warpInto(writer.source(index), writer.target(slot), map, EDGE_BILINEAR, writer.transform)
-    );
+const layout = {
+  outputHeight: height,
+  outputWidth: width,
+  outputChannels: channels,
+  normalization: model.layout.normalization,
+};
+const maps = [...views.values()];
+const probabilities = maps.map(() => new Float32Array(images.count * classes));
+for (let start = 0; start < images.count; start += BATCH) {
+  const indices = Array.from(
+    { length: Math.min(BATCH, images.count - start) },
+    (_, i) => start + i,
+  );
+  const batches = viewsFromMaps(images, indices, maps, layout);
+  for (const [view, batch] of batches.entries()) {
     const input = tf.tensor4d(batch, [indices.length, height, width, channels]);
     const output = model.loaded.model.predict(input) as tf.Tensor;
-    out.set(await output.data() as Float32Array, start * classes);
+    probabilities[view].set(await output.data() as Float32Array, start * classes);
     tf.dispose([input, output]);
   }
-  probabilities.set(name, out);
 }
+const byName = new Map([...views.keys()].map((name, view) => [name, probabilities[view]]));
 
-function accuracy(set: readonly string[]): number {
-  let right = 0;
-  for (let i = 0; i < images.count; i++) {
-    let best = 0;
-    let bestScore = -Infinity;
-    for (let k = 0; k < classes; k++) {
-      let score = 0;
-      for (const view of set) score += probabilities.get(view)![i * classes + k];
-      if (score > bestScore) [best, bestScore] = [k, score];
-    }
-    if (best === images.labels[i]) right++;
-  }
-  return right / images.count;
+/** Accuracy of the probabilities averaged over `set`'s views, as `fer eval --tta` averages them. */
+function setAccuracy(set: readonly string[]): number {
+  return accuracy(images.labels, averageViews(set.map((name) => byName.get(name)!)));
 }
 
 const names = [...views.keys()];
@@ -108,5 +111,5 @@ console.log(
 );
 console.log(markdownTable({
   columns: ["views", "count", "accuracy"],
-  rows: sets.map(([name, set]) => [name, String(set.length), accuracy(set).toFixed(4)]),
+  rows: sets.map(([name, set]) => [name, String(set.length), setAccuracy(set).toFixed(4)]),
 }));

@@ -11,7 +11,9 @@ import {
   ttaViewCount,
   ttaViews,
   UNIT_SCALING,
+  viewsFromMaps,
 } from "../lib/augment/mod.ts";
+import { IDENTITY, translation } from "../lib/augment/affine.ts";
 import { DataError, FerError } from "../lib/errors.ts";
 import { Random } from "../lib/random.ts";
 
@@ -212,6 +214,19 @@ Deno.test("TTA views: identity, flip pair, and ten-crop in torchvision order", (
   assertAllClose(centre, [5, 6, 9, 10].map((i) => source.images[i] / 255));
   assert.throws(() => ttaViews(source, [0], "ten-crop", layout(3)), /needs a crop size/);
   assert.throws(() => ttaViews(source, [0], "five" as never, layout(3)), /unknown TTA mode 'five'/);
+});
+
+Deno.test("views from given maps: one array per map, each image sampled through it", () => {
+  const [same, shifted] = viewsFromMaps(source, [2, 0], [IDENTITY, translation(1, 0)], layout(4));
+  const pixels = (index: number) => Array.from(imageAt(index).data, (v) => v / 255);
+  assertAllClose(same, [...pixels(2), ...pixels(0)]);
+  // Output column x samples source column x + 1; the last column repeats the edge.
+  const shiftedRow = (row: number[]) => [row[1], row[2], row[3], row[3]];
+  const expected = [2, 0].flatMap((index) =>
+    [0, 1, 2, 3].flatMap((y) => shiftedRow(pixels(index).slice(4 * y, 4 * y + 4)))
+  );
+  assertAllClose(shifted, expected);
+  assert.deepEqual(viewsFromMaps(source, [0], [], layout(4)), []);
 });
 
 Deno.test("averaging view probabilities", () => {

@@ -2,8 +2,8 @@
  * The onednn backend (wasm with oneDNN convolutions) against the cpu backend: convolutions and
  * their gradients with strides, padding, dilations and depthwise filters, fused bias and
  * activations, the wasm fallback, the fused training batch norm (whole training steps:
- * backend_wasm_training_test.ts). Skipped, saying why, where oneDNN
- * cannot be opened (Debian's libdnnl2 is not installed); .ci/run installs it.
+ * backend_wasm_training_test.ts), ReLU and its bounded primitive cache. Skipped, saying why,
+ * where oneDNN cannot be opened (Debian's libdnnl2 is not installed); .ci/run installs it.
  */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
@@ -11,7 +11,7 @@ import { backendDifference, seededValues } from "../lib/backend/cross_check.ts";
 import { type Shape4, withGradients } from "./helpers.ts";
 import { initBackend } from "../lib/backend/init.ts";
 import { probeOneDnn } from "../lib/backend/onednn/library.ts";
-import { RELU_GRAD } from "../lib/backend/onednn/eltwise.ts";
+import { eltwisePrimitives, RELU_GRAD } from "../lib/backend/onednn/eltwise.ts";
 import { hasBatchNormTraining } from "../lib/backend/batch_norm_training.ts";
 import { BatchNormalization } from "../lib/models/batch_norm.ts";
 
@@ -256,5 +256,29 @@ Deno.test({
     }
     // An int32 ReLU is wasm's kernel's.
     assert.deepEqual(await tf.relu(tf.tensor1d([-2, 3], "int32")).data(), new Int32Array([0, 3]));
+  },
+});
+
+Deno.test({
+  name:
+    "onednn eltwise primitives stay bounded over many sizes; an evicted size is rebuilt exactly",
+  ignore,
+  fn: async () => {
+    await initBackend("onednn", { threads: 1 });
+    const values = (size: number) => Float32Array.from({ length: size }, (_, i) => (i % 7) - 3.5);
+    const relu = async (size: number) => {
+      const x = tf.tensor1d(values(size));
+      const y = tf.relu(x);
+      const out = await y.data();
+      tf.dispose([x, y]);
+      return out;
+    };
+    const first = await relu(1);
+    // More distinct sizes than the cache holds: the oldest are destroyed, not kept forever.
+    for (let size = 2; size <= eltwisePrimitives.capacity + 20; size++) await relu(size);
+    assert.equal(eltwisePrimitives.size, eltwisePrimitives.capacity);
+    // Size 1 was evicted long ago: its rebuilt primitive gives the same bits.
+    assert.deepEqual(await relu(1), first);
+    assert.deepEqual(await relu(9), values(9).map((v) => Math.max(v, 0)));
   },
 });

@@ -87,6 +87,10 @@ Deno.test("bench train --model-option builds the model with those registry optio
   await refusal("dropout=1.5", /option dropout must be in \[0, 1\), got 1.5/);
   await refusal("dropout", /expects key=value/);
   await refusal("inputShape=1", /cannot be set here: use --input/);
+  await refusal(
+    "init=zeros",
+    /init cannot be set here: bench train times training .* from random weights/,
+  );
 });
 
 Deno.test("bench train --model-option stem=imagenet builds resnet18 with the ImageNet stem", async () => {

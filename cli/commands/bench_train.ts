@@ -45,7 +45,10 @@ function benchModelOptions(texts: readonly string[]): Record<string, string | nu
   for (const key of ["inputShape", "init"]) {
     if (key in options) {
       throw new UsageError(
-        `--model-option ${key} cannot be set here` + (key === "inputShape" ? ": use --input" : ""),
+        `--model-option ${key} cannot be set here: ` +
+          (key === "inputShape"
+            ? "use --input"
+            : "bench train times training as `fer train` runs it, from random weights"),
       );
     }
   }

@@ -71,4 +71,5 @@ export {
   type TtaOptions,
   ttaViewCount,
   ttaViews,
+  viewsFromMaps,
 } from "./tta.ts";

@@ -57,11 +57,25 @@ export function ttaViews(
   options: TtaOptions,
 ): Float32Array[] {
   const output = { height: options.outputHeight, width: options.outputWidth };
-  const maps = ttaMaps(mode, source, output, options.crop);
-  const imageLength = options.outputHeight * options.outputWidth * options.outputChannels;
+  return viewsFromMaps(source, indices, ttaMaps(mode, source, output, options.crop), options);
+}
+
+/**
+ * One view per map (output pixel → source point) of images `indices` of `source`: a float32
+ * N×H×W×C array each, in the order of `maps`, sampled bilinearly with edge clamping and
+ * normalised as `layout.normalization` says. `ttaViews` uses it with `ttaMaps`; benchmarks of
+ * other views pass their own maps.
+ */
+export function viewsFromMaps(
+  source: ImageSource,
+  indices: ArrayLike<number>,
+  maps: readonly Affine[],
+  layout: BatchLayout,
+): Float32Array[] {
+  const imageLength = layout.outputHeight * layout.outputWidth * layout.outputChannels;
   return maps.map((map) => {
     const target = new Float32Array(indices.length * imageLength);
-    const view = batchWriter(target, source, indices, options);
+    const view = batchWriter(target, source, indices, layout);
     for (let i = 0; i < indices.length; i++) {
       warpInto(view.source(indices[i]), view.target(i), map, EDGE_BILINEAR, view.transform);
     }

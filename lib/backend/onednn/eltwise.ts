@@ -11,7 +11,7 @@ import type { KernelArgs, WasmHeapBackend } from "../wasm/kernel_call.ts";
 import { check, DNNL, ELTWISE_DESC_BYTES, memoryDesc, type OneDnn } from "./library.ts";
 import {
   argumentList,
-  cachedPrimitive,
+  BoundedPrimitiveCache,
   createMemory,
   createPrimitive,
   implementationName,
@@ -53,12 +53,23 @@ function build(
   const tensors = new Map(
     args.map((arg) => [arg, createMemory(lib, Deno.UnsafePointer.of(data))]),
   );
-  return {
+  const primitive = {
     tensors,
     steps: [{ handle: createPrimitive(lib, chosen), args: argumentList([...tensors]) }],
     implementation: implementationName(lib, chosen),
   };
+  // The primitive keeps its own copy of the descriptor.
+  check(lib.symbols.dnnl_primitive_desc_destroy(chosen), "primitive_desc_destroy");
+  return primitive;
 }
+
+/**
+ * Eltwise primitives by algorithm, direction and flat size. Sizes vary with every batch and face
+ * count (predict over many images or videos), so the cache is bounded: a model's ReLU layers ×
+ * forward and backward × its few batch sizes fit in it, and an evicted size is simply rebuilt
+ * (a primitive depends only on its key, so the results are the same bits).
+ */
+export const eltwisePrimitives = new BoundedPrimitiveCache(256);
 
 /**
  * Runs the eltwise `algorithm` on float32 `inputs` (by argument) into a new tensor shaped like
@@ -76,7 +87,8 @@ function eltwise(
   const size = shape.reduce((product, n) => product * n, 1);
   if (size === 0 || inputs.some(([, info]) => info.dtype !== "float32")) return undefined;
   const backward = inputs.length > 1;
-  const primitive = cachedPrimitive(
+  const primitive = eltwisePrimitives.get(
+    lib,
     ["eltwise", algorithm, alpha, beta, backward, size],
     () => build(lib, size, algorithm, alpha, beta, backward),
   );

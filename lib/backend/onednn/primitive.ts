@@ -27,6 +27,66 @@ export function cachedPrimitive(key: readonly unknown[], build: () => Primitive)
   return primitive;
 }
 
+/**
+ * Primitives for keys that take many values over a process (e.g. one per flat tensor size, which
+ * varies with the batch and face count in predict): the `capacity` most recently used are kept,
+ * the least recently used one is destroyed to make room for a new one.
+ */
+export class BoundedPrimitiveCache {
+  private readonly entries = new Map<string, Primitive>();
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new RangeError(`a primitive cache holds at least one primitive, got ${capacity}`);
+    }
+  }
+
+  /** How many primitives are held now. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The primitive for `key`, built on first use or after its eviction. */
+  get(lib: OneDnn, key: readonly unknown[], build: () => Primitive): Primitive {
+    const text = JSON.stringify(key);
+    const held = this.entries.get(text);
+    if (held) {
+      // A Map iterates in insertion order: re-inserting keeps the least recently used first.
+      this.entries.delete(text);
+      this.entries.set(text, held);
+      return held;
+    }
+    const primitive = build();
+    this.entries.set(text, primitive);
+    for (const [oldest, evicted] of this.entries) {
+      if (this.entries.size <= this.capacity) break;
+      this.entries.delete(oldest);
+      destroyPrimitive(lib, evicted);
+    }
+    return primitive;
+  }
+}
+
+/**
+ * Frees a primitive's oneDNN objects: its primitives and every memory object its steps take
+ * (memory set per call holds no data of its own, so no tensor is freed).
+ */
+export function destroyPrimitive(lib: OneDnn, primitive: Primitive): void {
+  const memories = new Set<bigint>();
+  for (const step of primitive.steps) {
+    for (let i = 1; i < step.args.length; i += 2) memories.add(step.args[i]);
+  }
+  for (const memory of primitive.tensors.values()) {
+    memories.add(BigInt(Deno.UnsafePointer.value(memory)));
+  }
+  for (const step of primitive.steps) {
+    check(lib.symbols.dnnl_primitive_destroy(step.handle), "primitive_destroy");
+  }
+  for (const memory of memories) {
+    check(lib.symbols.dnnl_memory_destroy(Deno.UnsafePointer.create(memory)), "memory_destroy");
+  }
+}
+
 export function primitiveDesc(
   lib: OneDnn,
   desc: Uint8Array,
