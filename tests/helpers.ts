@@ -86,6 +86,19 @@ export async function writeTinyFer2013(
   return path;
 }
 
+/**
+ * A `fer train --config` file at `dir`/small.json: liu-cnn5 on 16×16 inputs, the smallest it
+ * takes, so a CLI training test runs in seconds. Returns its path.
+ */
+export async function writeSmallLiuConfig(dir: string): Promise<string> {
+  const config = `${dir}/small.json`;
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({ model: { name: "liu-cnn5", options: { inputShape: [16, 16, 1] } } }),
+  );
+  return config;
+}
+
 /** Runs `body` (a CLI `main(...)`, say) with what it prints by console.log and console.error kept. */
 export async function captureConsole(
   body: () => Promise<number>,

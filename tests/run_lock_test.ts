@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { Image } from "imagescript";
 import { main } from "../cli/main.ts";
 import { LOCK_FILE, lockRunFolder } from "../lib/train/run_lock.ts";
-import { captureConsole, withTempDir, writeTinyFer2013 } from "./helpers.ts";
+import { captureConsole, withTempDir, writeSmallLiuConfig, writeTinyFer2013 } from "./helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const decoder = new TextDecoder();
@@ -110,11 +110,7 @@ Deno.test("two writers of one run folder: the second is refused at once, the fol
       publicTest: 35,
       seed: 5,
     });
-    const config = `${dir}/small.json`;
-    await Deno.writeTextFile(
-      config,
-      JSON.stringify({ model: { name: "liu-cnn5", options: { inputShape: [16, 16, 1] } } }),
-    );
+    const config = await writeSmallLiuConfig(dir);
     const run = `${dir}/run`;
     const args = (...extra: string[]) => [
       "train",

@@ -26,7 +26,7 @@ import {
 import { RunFolder } from "../lib/train/run_folder.ts";
 import { createOptimizer } from "../lib/train/optimizers.ts";
 import { Trainer } from "../lib/train/trainer.ts";
-import { captureConsole, withTempDir, writeTinyFer2013 } from "./helpers.ts";
+import { captureConsole, withTempDir, writeSmallLiuConfig, writeTinyFer2013 } from "./helpers.ts";
 import { quadrantData, tinyModel } from "./train_fixture.ts";
 
 await tf.setBackend("cpu");
@@ -207,11 +207,7 @@ Deno.test("fer train --teacher distils, records its teachers, and refuses a teac
       publicTest: 41,
       seed: 3,
     });
-    const config = `${dir}/small.json`;
-    await Deno.writeTextFile(
-      config,
-      JSON.stringify({ model: { name: "liu-cnn5", options: { inputShape: [16, 16, 1] } } }),
-    );
+    const config = await writeSmallLiuConfig(dir);
     const train = (out: string, ...extra: string[]) =>
       captureConsole(() =>
         main([

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { main } from "../cli/main.ts";
 import { probeOneDnn } from "../lib/backend/onednn/library.ts";
 import { parseHistoryCsv } from "../lib/train/run_folder.ts";
-import { withTempDir, writeTinyFer2013 } from "./helpers.ts";
+import { withTempDir, writeSmallLiuConfig, writeTinyFer2013 } from "./helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const decoder = new TextDecoder();
@@ -30,11 +30,7 @@ async function fixture(dir: string): Promise<Fixture> {
     publicTest: 41,
     seed: 3,
   });
-  const config = `${dir}/small.json`;
-  await Deno.writeTextFile(
-    config,
-    JSON.stringify({ model: { name: "liu-cnn5", options: { inputShape: [16, 16, 1] } } }),
-  );
+  const config = await writeSmallLiuConfig(dir);
   return {
     dir,
     args: (out, backend, ...extra) => [
