@@ -13,6 +13,7 @@ import {
   fixed,
   limited,
   nesterov,
+  paperGaps,
   RUN_REPORTS_ARE_LOCAL,
   runConfig,
   sgd,
@@ -262,13 +263,7 @@ function table2(outcomes: readonly RunOutcome[]): string {
 
 /** Test accuracy (micro F1) against Table II's, in standard errors: the paper budget only. */
 function testGaps(outcomes: readonly RunOutcome[]): string {
-  const gaps = outcomes.flatMap(({ run, result }) => {
-    const m = result.metrics;
-    const paper = TABLE_II[run.key];
-    if (!m || !paper) return [];
-    const gap = accuracyGap(m, { accuracy: paper[4], count: PAPER_TEST_IMAGES });
-    return [`${run.key} ${gap}`];
-  });
+  const gaps = paperGaps(outcomes, (key) => TABLE_II[key]?.[4], PAPER_TEST_IMAGES);
   if (gaps.length === 0) return "No run has a test evaluation yet, so no test gap is computed.";
   return "Test accuracy (micro F1), ours minus the paper's, against " +
     `its ${PAPER_TEST_IMAGES.toLocaleString("en-US")} test images: ${gaps.join("; ")}. ` +

@@ -25,7 +25,6 @@ import { type Figure, markdownTable, renderSvg } from "../lib/report/mod.ts";
 import type { DataConfig, RunResult } from "../lib/train/mod.ts";
 import type { AugmentConfig } from "../lib/augment/mod.ts";
 import {
-  accuracyGap,
   adam,
   earlyStopped,
   fer2013Official,
@@ -33,6 +32,7 @@ import {
   fixedEpochs,
   limited,
   noAugment,
+  paperGaps,
   RUN_REPORTS_ARE_LOCAL,
   runConfig,
 } from "./parts.ts";
@@ -317,15 +317,7 @@ function table2(outcomes: readonly RunOutcome[]): string {
 
 /** Test accuracy of the main-size runs against the paper's, on its 1,000 test images. */
 function accuracyGaps(outcomes: readonly RunOutcome[]): string {
-  const gaps = outcomes.flatMap(({ run, result }) => {
-    const paper = paperFor(run.key);
-    if (!paper || !result.metrics) return [];
-    return [
-      `${run.key} ${
-        accuracyGap(result.metrics, { accuracy: paper.accuracy, count: PAPER_TEST_IMAGES })
-      }`,
-    ];
-  });
+  const gaps = paperGaps(outcomes, (key) => paperFor(key)?.accuracy, PAPER_TEST_IMAGES);
   if (gaps.length === 0) return "No model run has a test evaluation yet, so no gap is computed.";
   return `Test accuracy, ours minus the paper's (its test part: ${PAPER_TEST_IMAGES} images): ` +
     `${gaps.join("; ")}.`;

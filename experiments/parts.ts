@@ -11,6 +11,7 @@ import type {
   TtaChoice,
 } from "../lib/train/mod.ts";
 import type { Monitor } from "../lib/train/mod.ts";
+import type { RunOutcome } from "./types.ts";
 
 /** FER2013 with its official Usage split: Training / PublicTest (selection) / PrivateTest (test). */
 export const fer2013Official: DataConfig = {
@@ -141,6 +142,22 @@ export function accuracyGap(ours: CountedAccuracy, paper: CountedAccuracy): stri
   const gap = ours.accuracy - paper.accuracy;
   return `${gap >= 0 ? "+" : ""}${points(gap)} points ` +
     `(${(Math.abs(gap) / standardError).toFixed(1)} standard errors of the difference)`;
+}
+
+/**
+ * "key gap" (accuracyGap) for each run that has a test evaluation and a paper accuracy
+ * (`paperAccuracy` of its key), the paper's measured on `paperCount` images.
+ */
+export function paperGaps(
+  outcomes: readonly RunOutcome[],
+  paperAccuracy: (key: string) => number | undefined,
+  paperCount: number,
+): string[] {
+  return outcomes.flatMap(({ run, result }) => {
+    const accuracy = paperAccuracy(run.key);
+    if (!result.metrics || accuracy === undefined) return [];
+    return [`${run.key} ${accuracyGap(result.metrics, { accuracy, count: paperCount })}`];
+  });
 }
 
 /** "0.6512" or "–" for a missing number. */
