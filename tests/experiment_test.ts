@@ -300,14 +300,20 @@ Deno.test("mobile-fer3: sweep grid per budget, pretraining before fine-tuning", 
   for (const budget of ["quick", "paper"] as const) {
     const runs = mobileFer3.runs(budget);
     const finetune = runs.find((r) => r.key === "finetune-mobilenetv2")!;
-    const scratch = runs.find((r) => r.key === "mobilenetv2")!;
+    // The sweep and the transfer runs (not the paper's) run at 48×48 in both budgets, so the
+    // paper budget's fine-tuning is compared with its 48×48 scratch run.
+    const scratchKey = budget === "paper" ? "mobilenetv2-48" : "mobilenetv2";
+    const scratch = runs.find((r) => r.key === scratchKey)!;
     assert.ok(keys(budget).indexOf(finetune.initFromRun!) < keys(budget).indexOf(finetune.key));
     assert.deepEqual(finetune.config.schedule, scratch.config.schedule);
     assert.deepEqual(finetune.config.data, scratch.config.data);
+    assert.deepEqual(finetune.config.model, scratch.config.model);
     const pretrain = runs.find((r) => r.key === finetune.initFromRun)!;
     assert.equal(pretrain.config.data.classes, undefined, "all 7 classes");
+    assert.deepEqual(pretrain.config.model.options?.inputShape, [48, 48, 1]);
     assert.ok(pretrain.keepDataset);
     for (const sweep of runs.filter((r) => r.key.startsWith("sweep-"))) {
+      assert.deepEqual(sweep.config.model.options?.inputShape, [48, 48, 1]);
       assert.ok(sweep.mayDiverge);
       assert.equal(sweep.config.schedule.earlyStopping, undefined);
       assert.equal(sweep.config.schedule.lr.kind, "constant");
@@ -392,6 +398,8 @@ Deno.test("mobile-fer3 report: Table 2 at the run's input size, the sweep with N
   const paper = mobileFer3.report(outcomesFor("paper"), "paper", context);
   const row = paper.split("\n").find((line) => line.startsWith("| resnet18 |"))!;
   assert.match(row, /\| 224×224 \| 1\.\d\dG \|/);
+  assert.match(paper, /\| mobilenetv2-48 \| random \(from scratch\) \| 0\.7000 \|/);
+  assert.match(paper, /Learning-rate sweep: MobileNetV2 at 48×48/);
   const variant = paper.split("\n").find((line) => line.startsWith("| resnet18-48 |"))!;
   assert.match(variant, /\| 13\.0 \| – \| – \| 0\.7000 \| – \|/);
   // 0.7 on fakeResult's 10 test images against 0.7412 on the paper's 1,000.
