@@ -93,6 +93,34 @@ Deno.test("tensor count stays constant from epoch to epoch", async () => {
   });
 });
 
+Deno.test("a step that throws leaves no batch tensors behind", async () => {
+  await withTempDir(async (dir) => {
+    const model = tinyModel(1);
+    const optimizer = createOptimizer({ name: "sgd", lr: 0.01 });
+    let updates = 0;
+    const apply = optimizer.applyGradients.bind(optimizer);
+    optimizer.applyGradients = (gradients) => {
+      if (++updates === 3) throw new Error("kernel failed");
+      apply(gradients);
+    };
+    const before = tf.memory().numTensors;
+    const trainer = new Trainer(model, optimizer, {
+      epochs: 1,
+      batchSize: 16,
+      seed: 1,
+      progress: "quiet",
+      log: () => {},
+    });
+    await assert.rejects(
+      trainer.fit(quadrantData(64, 1), quadrantData(20, 2), new CheckpointStore(`${dir}/c`)),
+      /kernel failed/,
+    );
+    assert.equal(tf.memory().numTensors, before);
+    model.dispose();
+    optimizer.dispose();
+  });
+});
+
 Deno.test("early stopping stops after its patience and says why", async () => {
   await withTempDir(async (dir) => {
     // Without BatchNorm, whose moving averages would keep changing the validation loss.

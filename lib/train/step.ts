@@ -56,61 +56,67 @@ export async function trainingStep(
   let grads: tf.NamedTensorMap = {};
   const losses: tf.Scalar[] = [];
   const corrects: tf.Scalar[] = [];
-  for (let start = 0; start < n; start += chunk) {
-    const size = Math.min(chunk, n - start);
-    const result = tf.tidy(() => {
-      const rows = <T extends tf.Tensor>(t: T): T => size === n ? t : t.slice(start, size);
-      const xs = rows(x);
-      const ys = rows(labels);
-      const classes = ys.rank === 2 ? ys.argMax(1) : ys.toInt();
-      const distill = options.distill;
-      let correct: tf.Scalar | undefined;
-      const { value, grads: chunkGrads } = tf.variableGrads(() => {
-        const logits = distill && classifierLogits(model)(xs, true);
-        const probabilities = logits
-          ? tf.softmax(logits)
-          : model.apply(xs, { training: true }) as tf.Tensor2D;
-        // kept: variableGrads disposes everything its function made except the loss.
-        correct = tf.keep(tf.equal(probabilities.argMax(1), classes).sum() as tf.Scalar);
-        let loss = crossEntropy(probabilities, ys, options);
-        if (distill && logits) {
-          const soft = distillationLoss(rows(distill.targets), logits, distill.temperature);
-          loss = loss.mul(1 - distill.weight).add(soft.mul(distill.weight));
+  try {
+    for (let start = 0; start < n; start += chunk) {
+      const size = Math.min(chunk, n - start);
+      const result = tf.tidy(() => {
+        const rows = <T extends tf.Tensor>(t: T): T => size === n ? t : t.slice(start, size);
+        const xs = rows(x);
+        const ys = rows(labels);
+        const classes = ys.rank === 2 ? ys.argMax(1) : ys.toInt();
+        const distill = options.distill;
+        let correct: tf.Scalar | undefined;
+        const { value, grads: chunkGrads } = tf.variableGrads(() => {
+          const logits = distill && classifierLogits(model)(xs, true);
+          const probabilities = logits
+            ? tf.softmax(logits)
+            : model.apply(xs, { training: true }) as tf.Tensor2D;
+          // kept: variableGrads disposes everything its function made except the loss.
+          correct = tf.keep(tf.equal(probabilities.argMax(1), classes).sum() as tf.Scalar);
+          let loss = crossEntropy(probabilities, ys, options);
+          if (distill && logits) {
+            const soft = distillationLoss(rows(distill.targets), logits, distill.temperature);
+            loss = loss.mul(1 - distill.weight).add(soft.mul(distill.weight));
+          }
+          // Layer regularisers (e.g. an L2 kernel penalty of a model) join the loss here.
+          for (const penalty of model.calculateLosses()) loss = loss.add(penalty);
+          // Each chunk counts by its share of the batch, so the sum is the batch's mean loss.
+          return loss.mul(size / n) as tf.Scalar;
+        }, variables);
+        const summed: tf.NamedTensorMap = {};
+        for (const [name, g] of Object.entries(chunkGrads)) {
+          summed[name] = grads[name] ? grads[name].add(g) : g;
         }
-        // Layer regularisers (e.g. an L2 kernel penalty of a model) join the loss here.
-        for (const penalty of model.calculateLosses()) loss = loss.add(penalty);
-        // Each chunk counts by its share of the batch, so the sum is the batch's mean loss.
-        return loss.mul(size / n) as tf.Scalar;
-      }, variables);
-      const summed: tf.NamedTensorMap = {};
-      for (const [name, g] of Object.entries(chunkGrads)) {
-        summed[name] = grads[name] ? grads[name].add(g) : g;
-      }
-      return { value, correct: correct!, grads: summed };
-    });
-    tf.dispose(Object.values(grads));
-    grads = result.grads;
-    losses.push(result.value);
-    corrects.push(result.correct);
-  }
-  const decay = options.weightDecay ?? 0;
-  tf.tidy(() => {
-    const update: tf.NamedTensorMap = {};
-    for (const weight of trainable) {
-      const variable = weight.read() as tf.Variable;
-      const gradient = grads[variable.name];
-      update[variable.name] = decay > 0 && isDecayed(weight)
-        ? gradient.add(variable.mul(decay))
-        : gradient;
+        return { value, correct: correct!, grads: summed };
+      });
+      tf.dispose(Object.values(grads));
+      grads = result.grads;
+      losses.push(result.value);
+      corrects.push(result.correct);
     }
-    optimizer.applyGradients(update);
-  });
-  tf.dispose(Object.values(grads));
-  const totals = tf.tidy(() => [tf.addN(losses), tf.addN(corrects)]);
-  tf.dispose([...losses, ...corrects]);
-  const [loss, correct] = await Promise.all(totals.map((t) => t.data()));
-  tf.dispose(totals);
-  return { loss: loss[0], correct: correct[0] };
+    const decay = options.weightDecay ?? 0;
+    tf.tidy(() => {
+      const update: tf.NamedTensorMap = {};
+      for (const weight of trainable) {
+        const variable = weight.read() as tf.Variable;
+        const gradient = grads[variable.name];
+        update[variable.name] = decay > 0 && isDecayed(weight)
+          ? gradient.add(variable.mul(decay))
+          : gradient;
+      }
+      optimizer.applyGradients(update);
+    });
+    const totals = tf.tidy(() => [tf.addN(losses), tf.addN(corrects)]);
+    try {
+      const [loss, correct] = await Promise.all(totals.map((t) => t.data()));
+      return { loss: loss[0], correct: correct[0] };
+    } finally {
+      tf.dispose(totals);
+    }
+  } finally {
+    // Also when a kernel or the optimizer throws: the caller's process may train on.
+    tf.dispose([...Object.values(grads), ...losses, ...corrects]);
+  }
 }
 
 /** What the layer outputs of one image take, in bytes: what training must keep for backprop. */

@@ -406,16 +406,25 @@ export class Trainer {
     } else {
       labels = tf.tensor1d(classes, "int32");
     }
-    // The teachers see the batch the student sees, mixed if it is.
-    const targets = distill && teacherTargets(distill.teachers, x, distill.temperature, microBatch);
-    const { loss, correct } = await trainingStep(this.#model, this.#optimizer, x, labels, {
-      weightDecay: this.#options.weightDecay,
-      labelSmoothing: this.#options.labelSmoothing,
-      classWeights,
-      microBatch,
-      distill: targets && { targets, weight: distill.weight, temperature: distill.temperature },
-    });
-    tf.dispose([x, labels, ...(targets ? [targets] : [])]);
+    let targets: tf.Tensor2D | undefined;
+    let result;
+    // A step that throws (the wasm heap running out, a kernel's error) must not leak its batch:
+    // the process may go on (an experiment's next run, a test).
+    try {
+      // The teachers see the batch the student sees, mixed if it is.
+      targets = distill && teacherTargets(distill.teachers, x, distill.temperature, microBatch);
+      result = await trainingStep(this.#model, this.#optimizer, x, labels, {
+        weightDecay: this.#options.weightDecay,
+        labelSmoothing: this.#options.labelSmoothing,
+        classWeights,
+        microBatch,
+        distill: distill && targets &&
+          { targets, weight: distill.weight, temperature: distill.temperature },
+      });
+    } finally {
+      tf.dispose([x, labels, ...(targets ? [targets] : [])]);
+    }
+    const { loss, correct } = result;
     state.step++;
     state.running.lossSum += loss * batchSize;
     state.running.correct += correct;
