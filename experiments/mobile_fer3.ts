@@ -22,7 +22,7 @@ import {
   getModelSpec,
 } from "../lib/models/mod.ts";
 import { type Figure, markdownTable, renderSvg } from "../lib/report/mod.ts";
-import type { DataConfig, RunResult } from "../lib/train/mod.ts";
+import type { DataConfig } from "../lib/train/mod.ts";
 import type { AugmentConfig } from "../lib/augment/mod.ts";
 import {
   adam,
@@ -35,6 +35,10 @@ import {
   paperGaps,
   RUN_REPORTS_ARE_LOCAL,
   runConfig,
+  type RunPlot,
+  runPlotFigures,
+  runPlotImages,
+  secondsPerEpoch,
 } from "./parts.ts";
 import type { Budget, Experiment, ExperimentRun, ReportContext, RunOutcome } from "./types.ts";
 
@@ -278,12 +282,6 @@ function inputSize(run: ExperimentRun): number {
   return shape?.[0] ?? getModelSpec(run.config.model.name).defaults.inputShape[0];
 }
 
-/** Training seconds per epoch (the validation pass excluded), averaged over the epochs run. */
-function secondsPerEpoch(result: RunResult): number {
-  const seconds = result.history.map((h) => h.seconds);
-  return seconds.length ? seconds.reduce((a, b) => a + b, 0) / seconds.length : NaN;
-}
-
 /** The paper's figures for a Table 2 run at the budget's main size (not the 48×48 variant). */
 const paperFor = (key: string): PaperModel | undefined =>
   (MODELS as readonly string[]).includes(key) ? PAPER[key as keyof typeof PAPER] : undefined;
@@ -426,16 +424,22 @@ function sweepCurvesSpec(outcomes: readonly RunOutcome[]): TopLevelSpec {
   } as TopLevelSpec;
 }
 
+/** The run whose report the section shows, as the paper shows its best model's. */
+const REPORTED = "resnet18";
+
+const REPORTED_PLOTS: readonly RunPlot[] = ["confusion-matrix", "roc-curves", "tsne"];
+
 async function figures(outcomes: readonly RunOutcome[]): Promise<Figure[]> {
+  const plots = await runPlotFigures(outcomes, [REPORTED], REPORTED_PLOTS);
   const sweep = outcomes.filter(({ run }) => isSweep(run.key));
-  if (sweep.length === 0) return [];
+  if (sweep.length === 0) return plots;
   const figure: Figure = {
     id: "lr-sweep",
     title: "Learning-rate sweep",
     caption: "MobileNetV2, Adam at a constant rate: validation accuracy and loss per epoch.",
     svg: await renderSvg(sweepCurvesSpec(sweep)),
   };
-  return [figure];
+  return [figure, ...plots];
 }
 
 function report(
@@ -491,12 +495,14 @@ function report(
     "text does not say why.",
     "",
     transferTable(plan, byKey),
-    ...(byKey.has("resnet18")
+    ...(byKey.has(REPORTED)
       ? [
         "",
-        "ResNet18's t-SNE map of the test embeddings, confusion matrix and ROC curves are in " +
-        `its run report: [resnet18/report.html](${context.link("resnet18/report.html")}) ` +
-        `${RUN_REPORTS_ARE_LOCAL}.`,
+        "ResNet18's confusion matrix, ROC curves and t-SNE map of the test embeddings, from its " +
+        `run report [${REPORTED}/report.html](${context.link(`${REPORTED}/report.html`)}) ` +
+        `${RUN_REPORTS_ARE_LOCAL}:`,
+        "",
+        ...runPlotImages(outcomes, [REPORTED], REPORTED_PLOTS, context.link),
       ]
       : []),
   ].join("\n");
@@ -510,7 +516,7 @@ export const mobileFer3: Experiment = {
   budgets: { quick: describe(PLANS.quick), paper: describe(PLANS.paper) },
   runs,
   // Its report holds the t-SNE of the embeddings, the confusion matrix and ROC the paper shows.
-  reportedRuns: () => ["resnet18"],
+  reportedRuns: () => [REPORTED],
   figures,
   report,
 };

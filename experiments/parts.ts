@@ -10,7 +10,10 @@ import type {
   ScheduleConfig,
   TtaChoice,
 } from "../lib/train/mod.ts";
-import type { Monitor } from "../lib/train/mod.ts";
+import type { Monitor, RunResult } from "../lib/train/mod.ts";
+import type { Figure } from "../lib/report/mod.ts";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { RunOutcome } from "./types.ts";
 
 /** FER2013 with its official Usage split: Training / PublicTest (selection) / PrivateTest (test). */
@@ -115,6 +118,81 @@ export function runConfig(parts: {
 /** Said where a section links run reports, which only exist where the command ran. */
 export const RUN_REPORTS_ARE_LOCAL = "(run reports are written by the command into its run " +
   "folders and are not in the repository: they show dataset images)";
+
+/** Training seconds per epoch (the validation pass excluded), averaged over the epochs run. */
+export function secondsPerEpoch(result: RunResult): number {
+  const seconds = result.history.map((h) => h.seconds);
+  return seconds.length ? seconds.reduce((a, b) => a + b, 0) / seconds.length : NaN;
+}
+
+/** Plots of a run report that show no dataset image, so a section may carry copies of them. */
+export type RunPlot = "confusion-matrix" | "roc-curves" | "tsne";
+
+const RUN_PLOT_TITLES: Record<RunPlot, string> = {
+  "confusion-matrix": "confusion matrix, test part, no TTA",
+  "roc-curves": "ROC curves, test part, no TTA",
+  "tsne": "t-SNE of the test embeddings",
+};
+
+interface RunPlotFile {
+  readonly id: string;
+  readonly title: string;
+  readonly path: string;
+}
+
+/** The plots of `keys`' run reports that exist, in the order asked. */
+function runPlotFiles(
+  outcomes: readonly RunOutcome[],
+  keys: readonly string[],
+  plots: readonly RunPlot[],
+): RunPlotFile[] {
+  return keys.flatMap((key) => {
+    const result = outcomes.find(({ run }) => run.key === key)?.result;
+    if (!result) return [];
+    return plots.flatMap((plot) => {
+      // The report names a test matrix by its split, as fer eval does (confusion-matrix-test).
+      const stem = plot === "confusion-matrix"
+        ? result.metrics && `confusion-matrix-${result.metrics.split}`
+        : plot;
+      const path = stem && join(result.dir, "figures", `${stem}.svg`);
+      return path && existsSync(path)
+        ? [{ id: `${key}-${plot}`, title: `${key}: ${RUN_PLOT_TITLES[plot]}`, path }]
+        : [];
+    });
+  });
+}
+
+/**
+ * The plots of `keys`' run reports as the experiment's figures: run folders stay on the machine
+ * that trained them, so the reproduction doc keeps its own copies. Call after the run reports
+ * are written (the runner writes those of `reportedRuns` first).
+ */
+export function runPlotFigures(
+  outcomes: readonly RunOutcome[],
+  keys: readonly string[],
+  plots: readonly RunPlot[],
+): Promise<Figure[]> {
+  return Promise.all(
+    runPlotFiles(outcomes, keys, plots).map(async ({ id, title, path }) => ({
+      id,
+      title,
+      caption: `A copy of ${path.split("/").slice(-3).join("/")}.`,
+      svg: await Deno.readTextFile(path),
+    })),
+  );
+}
+
+/** Markdown images of the plots runPlotFigures copies, for a section (`link` resolves files). */
+export function runPlotImages(
+  outcomes: readonly RunOutcome[],
+  keys: readonly string[],
+  plots: readonly RunPlot[],
+  link: (path: string) => string,
+): string[] {
+  return runPlotFiles(outcomes, keys, plots).map(({ id, title }) =>
+    `![${title}](${link(`${id}.svg`)})`
+  );
+}
 
 /** A fraction as percentage points with one decimal: 0.0213 → "2.1". */
 export const points = (fraction: number) => (fraction * 100).toFixed(1);

@@ -450,7 +450,7 @@ Deno.test("adebo-fer3 report: its de-duplication and split sizes beside the pape
   );
 });
 
-Deno.test("adebo-fer3 paper budget: the text's 48×48×3 inputs and schedule; Tables I and II beside the paper's, gaps in standard errors", () => {
+Deno.test("adebo-fer3 paper budget: the text's 48×48×3 inputs and schedule; Tables I and II beside the paper's, gaps in standard errors, the shown runs' plots", async () => {
   const runs = adeboFer3.runs("paper");
   const byKey = new Map(runs.map((run) => [run.key, run]));
   assert.deepEqual(byKey.get("resnet50-adam")!.config.model.options, {
@@ -467,25 +467,47 @@ Deno.test("adebo-fer3 paper budget: the text's 48×48×3 inputs and schedule; Ta
   assert.deepEqual(adeboFer3.runs("quick")[0].config.model.options, { stem: "imagenet" });
 
   const three = ["happy", "neutral", "sad"];
+  // Only vgg11-adam's report has plots: the section copies what exists.
+  const reports = await Deno.makeTempDir();
+  await Deno.mkdir(join(reports, "figures"));
+  await Deno.writeTextFile(join(reports, "figures", "confusion-matrix-test.svg"), "<svg>CM</svg>");
+  await Deno.writeTextFile(join(reports, "figures", "roc-curves.svg"), "<svg>ROC</svg>");
   const outcomes = runs.map((run) => {
     const result = fakeResult(7, [{ val_accuracy: 0.6 }], three);
     return {
       run,
       result: {
         ...result,
-        fit: { ...result.fit, bestEpoch: 4, bestValue: 0.7 },
+        dir: run.key === "vgg11-adam" ? reports : result.dir,
+        fit: { ...result.fit, bestEpoch: 4, bestValue: run.key === "vgg11-sgd" ? 0.8 : 0.7 },
         valMetrics: { ...result.valMetrics, count: 3672 },
       },
     };
   });
+  // The paper's two, then ours (vgg11-sgd first, the sort keeps Table I's order among equals).
+  assert.deepEqual(adeboFer3.reportedRuns!(outcomes), [
+    "resnet50-adam",
+    "vgg11-adam",
+    "vgg11-sgd",
+  ]);
+  const figures = await adeboFer3.figures!(outcomes, "paper");
+  assert.deepEqual(figures.map((f) => [f.id, f.svg]), [
+    ["vgg11-adam-confusion-matrix", "<svg>CM</svg>"],
+    ["vgg11-adam-roc-curves", "<svg>ROC</svg>"],
+  ]);
   const context = { link: (path: string) => `LINK/${path}`, diverged: new Map() };
   const paper = adeboFer3.report(outcomes, "paper", context);
+  assert.match(
+    paper,
+    /!\[vgg11-adam: confusion matrix, test part, no TTA\]\(LINK\/vgg11-adam-confusion-matrix\.svg\)\n!\[vgg11-adam: ROC curves, test part, no TTA\]\(LINK\/vgg11-adam-roc-curves\.svg\)/,
+  );
+  assert.match(paper, /ours are vgg11-sgd and resnet50-adam by validation accuracy/);
   // Table I: 0.7 on 3,672 validation images against ResNet50 + Adam's 0.726 on the paper's 3,672.
   const se1 = Math.hypot(Math.sqrt(0.7 * 0.3 / 3672), Math.sqrt(0.726 * 0.274 / 3672));
   assert.match(
     paper,
     new RegExp(
-      `\\| resnet50-adam \\| yes \\| no \\| 5 \\| 11 \\| 0\\.7000 \\| 0\\.726 \\| -2\\.6 points ` +
+      `\\| resnet50-adam \\| yes \\| no \\| 5 \\| 11 \\| 1 \\| 10 \\| 0\\.7000 \\| 0\\.726 \\| -2\\.6 points ` +
         `\\(${(0.026 / se1).toFixed(1)} standard errors of the difference\\) \\|`,
     ),
   );
@@ -510,8 +532,12 @@ Deno.test("adebo-fer3 paper budget: the text's 48×48×3 inputs and schedule; Ta
   assert.ok(section.includes(paper));
   // The quick budget shows the paper's columns but measures no gap.
   const quick = adeboFer3.report(outcomes, "quick", context);
-  assert.match(quick, /\| resnet50-adam \| yes \| no \| 5 \| 11 \| 0\.7000 \| 0\.726 \|$/m);
+  assert.match(
+    quick,
+    /\| resnet50-adam \| yes \| no \| 5 \| 11 \| 1 \| 10 \| 0\.7000 \| 0\.726 \|$/m,
+  );
   assert.doesNotMatch(quick, /standard errors/);
+  await Deno.remove(reports, { recursive: true });
 });
 
 Deno.test("chen-ckplus and liu-fer7 reports: the paper's figures beside ours; fer2013-best and ferplus state the compared protocol", () => {
