@@ -13,11 +13,32 @@ import {
   optimizerScalars,
   restoreOptimizerScalars,
 } from "../lib/train/optimizers.ts";
-import { type Batcher, Trainer, type TrainingState } from "../lib/train/trainer.ts";
+import {
+  type Batcher,
+  Trainer,
+  type TrainerOptions,
+  type TrainingState,
+} from "../lib/train/trainer.ts";
 import { withTempDir } from "./helpers.ts";
 import { quadrantData, tinyModel } from "./train_fixture.ts";
 
 await tf.setBackend("cpu");
+
+/** A one-epoch trainer that prints nothing; `options` override. */
+function quietTrainer(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  options: Partial<TrainerOptions> = {},
+) {
+  return new Trainer(model, optimizer, {
+    epochs: 1,
+    batchSize: 16,
+    seed: 1,
+    progress: "quiet",
+    log: () => {},
+    ...options,
+  });
+}
 
 async function train(dir: string, epochs: number, resume = false) {
   const model = tinyModel(1);
@@ -76,12 +97,8 @@ Deno.test("tensor count stays constant from epoch to epoch", async () => {
     const model = tinyModel(1);
     const optimizer = createOptimizer({ name: "sgd", lr: 0.01, momentum: 0.9 });
     const counts: number[] = [];
-    const trainer = new Trainer(model, optimizer, {
+    const trainer = quietTrainer(model, optimizer, {
       epochs: 4,
-      batchSize: 16,
-      seed: 1,
-      progress: "quiet",
-      log: () => {},
       onEpochEnd: () => {
         counts.push(tf.memory().numTensors);
       },
@@ -104,13 +121,7 @@ Deno.test("a step that throws leaves no batch tensors behind", async () => {
       apply(gradients);
     };
     const before = tf.memory().numTensors;
-    const trainer = new Trainer(model, optimizer, {
-      epochs: 1,
-      batchSize: 16,
-      seed: 1,
-      progress: "quiet",
-      log: () => {},
-    });
+    const trainer = quietTrainer(model, optimizer);
     await assert.rejects(
       trainer.fit(quadrantData(64, 1), quadrantData(20, 2), new CheckpointStore(`${dir}/c`)),
       /kernel failed/,
@@ -126,11 +137,8 @@ Deno.test("early stopping stops after its patience and says why", async () => {
     // Without BatchNorm, whose moving averages would keep changing the validation loss.
     const model = tinyModel(1, { batchNorm: false });
     const lines: string[] = [];
-    const trainer = new Trainer(model, createOptimizer({ name: "sgd", lr: 0 }), {
+    const trainer = quietTrainer(model, createOptimizer({ name: "sgd", lr: 0 }), {
       epochs: 10,
-      batchSize: 16,
-      seed: 1,
-      progress: "quiet",
       log: (line) => lines.push(line),
       callbacks: [new EarlyStopping({ monitor: "val_loss", patience: 2 })],
     });
@@ -154,13 +162,7 @@ Deno.test("a NaN loss stops the run naming the epoch and step", async () => {
       ...data,
       images: (indices, training, random) => data.images(indices, training, random).mul(NaN),
     };
-    const trainer = new Trainer(model, createOptimizer({ name: "sgd", lr: 0.1 }), {
-      epochs: 1,
-      batchSize: 16,
-      seed: 1,
-      progress: "quiet",
-      log: () => {},
-    });
+    const trainer = quietTrainer(model, createOptimizer({ name: "sgd", lr: 0.1 }));
     await assert.rejects(
       () => trainer.fit(poisoned, undefined, new CheckpointStore(`${dir}/c`)),
       /loss became NaN at epoch 1, step 1\/2/,
@@ -231,14 +233,7 @@ Deno.test("a caller's callback gets every hook in order, and its state survives 
       const model = tinyModel(1);
       const optimizer = createOptimizer({ name: "sgd", lr: 0.01 });
       const store = new CheckpointStore<TrainingState>(`${dir}/c`);
-      await new Trainer(model, optimizer, {
-        epochs,
-        batchSize: 16,
-        seed: 1,
-        progress: "quiet",
-        log: () => {},
-        callbacks: [recorder],
-      }).fit(
+      await quietTrainer(model, optimizer, { epochs, callbacks: [recorder] }).fit(
         quadrantData(32, 1),
         quadrantData(16, 2),
         store,
@@ -272,12 +267,8 @@ Deno.test("at an epoch's end a passed time limit is asked before a signal that c
     let signalled = false;
     const model = tinyModel(1);
     const optimizer = createOptimizer({ name: "sgd", lr: 0.01 });
-    const result = await new Trainer(model, optimizer, {
+    const result = await quietTrainer(model, optimizer, {
       epochs: 2,
-      batchSize: 16,
-      seed: 1,
-      progress: "quiet",
-      log: () => {},
       deadline: Date.now() - 1,
       interrupt: { signal: () => signalled ? "SIGTERM" : undefined },
       callbacks: [{ name: "Signaller", onEpochEnd: () => void (signalled = true) }],
