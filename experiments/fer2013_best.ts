@@ -6,7 +6,7 @@
  * FER+ majority-vote labels, as the FER+ reference code's "majority" mode makes them (single votes
  * dropped, more than half of the rest needed).
  */
-import type { AugmentConfig } from "../lib/augment/mod.ts";
+import { AUGMENT_PRESETS, type AugmentConfig } from "../lib/augment/mod.ts";
 import type { DataConfig, ScheduleConfig } from "../lib/train/mod.ts";
 import { fer2013Official, fixed, limited, nesterov, runConfig } from "./parts.ts";
 import { markdownTable } from "../lib/report/mod.ts";
@@ -14,15 +14,7 @@ import type { Budget, Experiment } from "./types.ts";
 
 // ---- The recipe: data, models, schedules, runs ----
 
-const AUGMENT: AugmentConfig = {
-  horizontalFlip: 0.5,
-  widthShift: 0.2,
-  heightShift: 0.2,
-  rotation: 10,
-  zoom: 0.2,
-  crop: { type: "random", height: 40, width: 40 },
-  randomErasing: { p: 0.5 },
-};
+const AUGMENT: AugmentConfig = AUGMENT_PRESETS.khaireddin;
 
 const QUICK = { limit: 1000, epochs: 3 };
 

@@ -13,6 +13,7 @@ import {
   withSettingDefaults,
 } from "../lib/train/settings.ts";
 import { configChanges } from "../experiments/runner.ts";
+import { getExperiment } from "../experiments/mod.ts";
 
 const trainConfig = (base: RunConfig, ...argv: string[]) =>
   settingsFromOptions(base, parseCommandLine(trainCommand, ["liu-cnn5", ...argv]).options);
@@ -63,6 +64,11 @@ Deno.test("options go into a config at their setting's path; options not given l
   // Another dataset without --split takes its usual protocol (CK+48: subject folds).
   assert.equal(trainConfig(base, "--data", "ckplus48").data.split.kind, "group-k-fold");
   assert.deepEqual(trainConfig(base, "--augment", "none").augment, {});
+  // A named augmentation replaces the default whole: fer2013-best's, for 40×40 models.
+  const khaireddin = trainConfig(base, "--augment", "khaireddin").augment;
+  assert.deepEqual(khaireddin.crop, { type: "random", height: 40, width: 40 });
+  assert.equal(khaireddin.widthShift, 0.2);
+  assert.deepEqual(khaireddin, getExperiment("fer2013-best").runs("paper")[0].config.augment);
   // --teacher is repeatable, and takes comma-separated folders too.
   const distilled = trainConfig(
     base,

@@ -14,6 +14,7 @@ export {
   IDENTITY,
 } from "./affine.ts";
 export { type BatchLayout, type BatchOptions, fillBatch } from "./batch.ts";
+export { AUGMENT_PRESET_NAMES, AUGMENT_PRESETS, type AugmentPreset } from "./presets.ts";
 export {
   centerCropBox,
   fiveCropBoxes,

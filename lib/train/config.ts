@@ -5,7 +5,7 @@
  */
 import type { Monitor } from "./callbacks.ts";
 import type { OptimizerConfig } from "./optimizers.ts";
-import type { AugmentConfig } from "../augment/mod.ts";
+import { AUGMENT_PRESETS, type AugmentConfig } from "../augment/mod.ts";
 import type { NormalizationSpec, Protocol } from "../data/mod.ts";
 
 import type { BackendChoice } from "../backend/mod.ts";
@@ -161,13 +161,7 @@ export function defaultRunConfig(model: string): RunConfig {
       lr: scheduleFrom("plateau", "val_accuracy"),
       earlyStopping: { monitor: "val_accuracy", patience: 8, restoreBest: true },
     },
-    augment: {
-      horizontalFlip: 0.5,
-      rotation: 10,
-      widthShift: 0.1,
-      heightShift: 0.1,
-      zoom: 0.1,
-    },
+    augment: structuredClone(AUGMENT_PRESETS.standard),
   };
   return withSettingDefaults(skeleton) as unknown as RunConfig;
 }

@@ -9,6 +9,7 @@
  * the run's config). A setting absent from a saved config had its default, so runs saved before it
  * existed still load and still count as the same recipe.
  */
+import { AUGMENT_PRESET_NAMES, AUGMENT_PRESETS, type AugmentPreset } from "../augment/mod.ts";
 import { backendChoices, precisionChoices } from "../backend/mod.ts";
 import { findDataset, type Protocol } from "../data/mod.ts";
 import { UsageError } from "../errors.ts";
@@ -344,11 +345,14 @@ export const SETTINGS = {
   augment: {
     path: "augment",
     type: "string",
-    choices: ["none", "standard"],
-    help: "Augmentation: standard = flip, rotation 10°, shift 0.1, zoom 0.1 (default)",
-    apply: applies((config: RunConfig, augment: string): RunConfig =>
-      augment === "none" ? { ...config, augment: {} } : config
-    ),
+    choices: AUGMENT_PRESET_NAMES,
+    help: "Augmentation: standard = flip, rotation 10°, shift 0.1, zoom 0.1 (default); " +
+      "khaireddin = Khaireddin & Chen's random 40×40 crops (for 40×40 models such as " +
+      "khaireddin-vgg), flip, shift 0.2, rotation 10°, zoom 0.2, random erasing",
+    apply: applies((config: RunConfig, augment: string): RunConfig => ({
+      ...config,
+      augment: structuredClone(AUGMENT_PRESETS[augment as AugmentPreset]),
+    })),
   },
   tta: {
     path: "tta",
