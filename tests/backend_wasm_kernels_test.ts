@@ -13,7 +13,8 @@ import {
 import { initBackend } from "../lib/backend/init.ts";
 import { hasAdamUpdate } from "../lib/backend/adam_update.ts";
 import { simdAdam } from "../lib/backend/wasm/adam_update.ts";
-import { simdMaxPoolGrad2x2 } from "../lib/backend/wasm/max_pool_grad.ts";
+import { simdMaxPoolGrad, simdMaxPoolGrad2x2 } from "../lib/backend/wasm/max_pool_grad.ts";
+import { simdClipGradient } from "../lib/backend/wasm/clip_gradient.ts";
 import { createOptimizer, setLearningRate } from "../lib/train/optimizers.ts";
 
 // One thread: these tests check numbers, and starting pthread workers costs a second.
@@ -276,14 +277,43 @@ async function assertExactlyAsCpu(
   assert.equal(difference, 0, `${label}: wasm differs from the reference by ${difference}`);
 }
 
-Deno.test("clipByValue's gradient is tfjs-core's, exactly, bounds included", async () => {
-  // Values on both bounds and on either side of them.
-  const x = [...randomValues([60], 3).map((v) => 8 * v), -1, 0, 6, 7, 6, 0];
-  const dy = randomValues([66], 4);
-  await assertExactlyAsCpu("clipByValue", () => {
-    const gradient = tf.grad((t: tf.Tensor) => tf.clipByValue(t, 0, 6));
-    return [gradient(tf.tensor(x, [2, 33]), tf.tensor(dy, [2, 33]))];
-  });
+/** Asserts that `compute` gives the same bits on wasm as on cpu (−0, NaN and all). */
+async function assertSameBitsAsCpu(label: string, compute: () => tf.Tensor[]): Promise<void> {
+  const [ours, reference] = [await valuesOn("wasm", compute), await valuesOn("cpu", compute)];
+  assert.equal(ours.length, reference.length);
+  for (const [k, values] of ours.entries()) {
+    const [a, b] = [values, reference[k]].map((v) => new Int32Array(v.buffer));
+    assert.equal(a.length, b.length, `${label}, output ${k}: sizes differ`);
+    const at = a.findIndex((bits, i) => bits !== b[i]);
+    assert.equal(at, -1, `${label}, output ${k}[${at}]: ${values[at]} against ${reference[k][at]}`);
+  }
+}
+
+Deno.test("clipByValue's gradient is tfjs-core's, bit for bit, bounds included", async () => {
+  assert.ok(simdClipGradient(tf.backend()) !== null, "the SIMD clip gradient runs on wasm's heap");
+  // A float32 value and its two float32 neighbours.
+  const around = (v: number) => {
+    const values = new Float32Array([v, v, v]);
+    const bits = new Int32Array(values.buffer);
+    if (v === 0) return [0, 2 ** -149, -(2 ** -149)];
+    bits[1] -= 1;
+    bits[2] += 1;
+    return [...values];
+  };
+  // 0.1 and 5.9 are rounded to float32 (as tfjs's comparisons round them) before comparing.
+  for (const [min, max] of [[0, 6], [0.1, 5.9], [-3, 5]]) {
+    const special = [NaN, Infinity, -Infinity, -0, ...around(min), ...around(max), min, max];
+    // 4·25 + 3 values, the special ones at both ends: in the SIMD bulk and in the JS tail.
+    const random = randomValues([103 - 2 * special.length], 3).map((v) => 8 * v);
+    const x = [...special, ...random, ...special];
+    const dy = [...randomValues([x.length], 4)];
+    dy[4] = -0; // where x = min
+    dy[5] = NaN;
+    await assertSameBitsAsCpu(`clipByValue(${min}, ${max})`, () => {
+      const gradient = tf.grad((t: tf.Tensor) => tf.clipByValue(t, min, max));
+      return [gradient(tf.tensor(x, [1, x.length]), tf.tensor(dy, [1, x.length]))];
+    });
+  }
 });
 
 Deno.test("mean's gradient is tfjs-core's dy·ones/n, exactly", async () => {
@@ -320,36 +350,74 @@ Deno.test("square and tile (what broadcastTo runs) equal cpu exactly", async () 
   });
 });
 
-Deno.test("max pooling gradients match cpu, ties and -Infinity included", async () => {
+Deno.test("max pooling gradients are cpu's, bit for bit, ties and -Infinity included", async () => {
   const cases = [
     { shape: [2, 6, 6, 3], pool: 2, strides: 2, pad: "valid" },
     { shape: [2, 7, 5, 2], pool: 2, strides: 2, pad: "same" },
-    { shape: [1, 9, 8, 4], pool: 3, strides: 2, pad: "same" },
+    { shape: [1, 9, 8, 3], pool: 3, strides: 2, pad: "same" },
     { shape: [3, 7, 7, 1], pool: 3, strides: 1, pad: "valid" },
-    // 2×2 with channels in fours: the SIMD kernel, even and odd sizes.
+    // 2×2 with channels in fours: the SIMD 2×2 kernel, even and odd sizes.
     { shape: [2, 6, 6, 8], pool: 2, strides: 2, pad: "valid" },
     { shape: [2, 7, 9, 4], pool: 2, strides: 2, pad: "valid" },
+    // Channels in fours otherwise: the general SIMD kernel. ResNet's stem pool (zero-padded
+    // input, 3×3 stride 2), 'same' padding on odd and even sizes, overlapping 3×3 stride 1,
+    // unequal windows and strides, 2×2 stride 1.
+    { shape: [2, 13, 13, 8], pool: 3, strides: 2, pad: "valid" },
+    { shape: [2, 9, 9, 4], pool: 3, strides: 2, pad: "same" },
+    { shape: [2, 8, 10, 4], pool: 3, strides: 2, pad: "same" },
+    { shape: [3, 7, 7, 4], pool: 3, strides: 1, pad: "valid" },
+    { shape: [2, 11, 10, 8], pool: [3, 2], strides: [2, 3], pad: "same" },
+    { shape: [2, 6, 6, 4], pool: 2, strides: 1, pad: "same" },
   ] as const;
   assert.ok(simdMaxPoolGrad2x2(tf.backend()) !== null, "the SIMD 2×2 gradient runs on wasm's heap");
+  assert.ok(simdMaxPoolGrad(tf.backend()) !== null, "the SIMD gradient runs on wasm's heap");
   for (const [index, c] of cases.entries()) {
+    const shape = c.shape as unknown as [number, number, number, number];
+    const [, height, width, channels] = shape;
     // Few distinct values, so windows often hold equal maxima.
-    const x = randomValues(c.shape, index).map((v) => Math.round(v * 2));
+    const x = randomValues(shape, index).map((v) => Math.round(v * 2));
     x[0] = -Infinity;
     // The first window's channel 0 all −Infinity: it passes no gradient.
-    const [, , width, channels] = c.shape;
     for (const at of [channels, width * channels, (width + 1) * channels]) x[at] = -Infinity;
-    await assertSameOnWasmAndCpu(`maxPool ${JSON.stringify(c)}`, () => {
-      const input = tf.tensor4d(x, c.shape as unknown as [number, number, number, number]);
-      const pool = (t: tf.Tensor4D) => tf.maxPool(t, c.pool, c.strides, c.pad);
-      const y = pool(input);
-      const weights = tf.tensor(randomValues(y.shape, 40 + index), y.shape);
-      // The all −Infinity window's output is −Infinity on both, which the difference cannot take.
+    // One maximum shared by the windows around input (2, 2) of channel 1, whose gradients sum to
+    // 1 + 3·2⁻²⁴: in float32 one at a time that stays 1, in double then rounded (cpu) it does
+    // not.
+    if (height > 4 && width > 4) x[(2 * width + 2) * channels + 1] = 10;
+    const pool = (t: tf.Tensor4D) => tf.maxPool(t, c.pool as number, c.strides as number, c.pad);
+    const outShape = tf.tidy(() => pool(tf.zeros(shape)).shape);
+    const dy = randomValues(outShape, 40 + index);
+    for (let at = 1; at < dy.length; at += channels) dy[at] = at === 1 ? 1 : 2 ** -24;
+    await assertSameBitsAsCpu(`maxPool ${JSON.stringify(c)}`, () => {
+      const input = tf.tensor4d(x, shape);
+      const weights = tf.tensor(dy, outShape);
+      // The forward pass is XNNPACK's, whose maximum of 0 and −0 may be either: + 0 makes both +0.
       return [
-        tf.maximum(y, -1e30),
+        tf.add(pool(input), 0),
         tf.grad((t) => tf.sum(tf.mul(pool(t as tf.Tensor4D), weights)))(input),
       ];
     });
   }
+});
+
+Deno.test("slice copies what the shipped kernel and cpu copy", async () => {
+  const x = randomValues([3, 6, 5, 4, 2], 9);
+  await assertSameBitsAsCpu("slice", () => {
+    const t = tf.tensor(x, [3, 6, 5, 4, 2]);
+    const t4 = t.reshape([3, 6, 5, 8]);
+    return [
+      tf.slice(t4, [0, 1, 1, 0], [3, 4, 3, 8]), // ZeroPadding2D's gradient: runs of 3×8
+      tf.slice(t4, [1, 0, 0, 0], [2, 6, 5, 8]), // one run
+      tf.slice(t4, [0, 2, 1, 3], [2, 3, 4, 2]), // the innermost axis cut: runs of 2
+      tf.slice(t, [1, 1, 0, 1, 0], [2, 4, 5, 2, 2]), // rank 5
+      tf.slice(tf.tensor1d([1, 2, 3, 4]), [1], [2]),
+      tf.slice(t4.reshape([18, 40]), [3, 5], [10, -1]), // size −1: to the end
+      tf.cast(
+        tf.slice(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], "int32"), [0, 1], [2, 2]),
+        "float32",
+      ),
+      tf.cast(tf.slice(tf.tensor2d([1, 0, 1, 1, 0, 0], [3, 2], "bool"), [1, 0], [2, 1]), "float32"),
+    ];
+  });
 });
 
 Deno.test("matMul with transposed operands matches cpu", async () => {

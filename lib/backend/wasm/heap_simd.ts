@@ -18,6 +18,18 @@ function leb(value: number): number[] {
   return out;
 }
 
+/** Signed LEB128 of a 32-bit integer. */
+function sleb(value: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = value & 0x7f;
+    value >>= 7;
+    const done = (value === 0 && (byte & 0x40) === 0) || (value === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
 function section(id: number, body: number[]): number[] {
   return [id, ...leb(body.length), ...body];
 }
@@ -29,17 +41,20 @@ export const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
 export const op = {
   get: (local: number) => [0x20, ...leb(local)],
   set: (local: number) => [0x21, ...leb(local)],
-  /** i32.const for 0 ≤ value < 64 (one byte of signed LEB128). */
-  i32: (value: number) => {
-    if (value < 0 || value >= 64) throw new Error(`i32 constant ${value} needs a longer encoding`);
-    return [0x41, value];
-  },
+  /** i32.const. */
+  i32: (value: number) => [0x41, ...sleb(value)],
   /** f32.const −Infinity. */
   minusInfinity: [0x43, 0x00, 0x00, 0x80, 0xff],
   i32Add: [0x6a],
   i32Mul: [0x6c],
+  i32Sub: [0x6b],
+  i32DivU: [0x6e],
   i32Shl: [0x74],
   i32GeU: [0x4f],
+  i32GtS: [0x4a],
+  i32LtS: [0x48],
+  /** select: the first operand where the i32 condition is non-zero, else the second. */
+  select: [0x1b],
   /** `block` and `loop` without results; `end`; branches by depth. */
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
@@ -49,8 +64,21 @@ export const op = {
   /** v128.load and v128.store, 4-byte aligned, offset 0. */
   load: [0xfd, 0x00, 2, 0],
   store: [0xfd, 0x0b, 2, 0],
+  /** v128.const of sixteen bytes. */
+  v128: (bytes: readonly number[]) => [0xfd, ...leb(0x0c), ...bytes],
+  /** i8x16.shuffle: byte i of the result is byte lanes[i] of the two operands (0-15, 16-31). */
+  shuffle: (lanes: readonly number[]) => [0xfd, ...leb(0x0d), ...lanes],
+  i32x4Splat: [0xfd, ...leb(0x11)],
   f32x4Splat: [0xfd, ...leb(0x13)],
+  i32x4Eq: [0xfd, ...leb(0x37)],
   f32x4Gt: [0xfd, ...leb(0x44)],
+  f32x4Le: [0xfd, ...leb(0x45)],
+  f32x4Ge: [0xfd, ...leb(0x46)],
+  /** f32x4.demote_f64x2_zero: two doubles rounded to float32 in lanes 0 and 1, zeros above. */
+  f32x4DemoteF64x2: [0xfd, ...leb(0x5e)],
+  /** f64x2.promote_low_f32x4: lanes 0 and 1 as doubles. */
+  f64x2PromoteLow: [0xfd, ...leb(0x5f)],
+  i32x4Add: [0xfd, ...leb(0xae)],
   f32x4Sqrt: [0xfd, ...leb(0xe3)],
   f32x4Add: [0xfd, ...leb(0xe4)],
   f32x4Mul: [0xfd, ...leb(0xe6)],
@@ -59,7 +87,33 @@ export const op = {
   v128AndNot: [0xfd, ...leb(0x4f)],
   v128Or: [0xfd, ...leb(0x50)],
   v128Bitselect: [0xfd, ...leb(0x52)],
+  f64x2Add: [0xfd, ...leb(0xf0)],
 };
+
+/** `body` run while local `counter` (set to `from`, default 0) is below local `limit`, unsigned. */
+export function loopWhileBelow(
+  counter: number,
+  limit: number,
+  body: readonly number[],
+  from: readonly number[] = op.i32(0),
+): number[] {
+  return [
+    ...from,
+    ...op.set(counter),
+    ...op.block,
+    ...op.loop,
+    ...[...op.get(counter), ...op.get(limit), ...op.i32GeU, ...op.brIf(1)],
+    ...body,
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+  ];
+}
+
+/** local += by (i32). */
+export function increment(local: number, by: number): number[] {
+  return [...op.get(local), ...op.i32(by), ...op.i32Add, ...op.set(local)];
+}
 
 /** A function's shape and code: parameter types, local variables (count, type) and its body. */
 export interface HeapFunctionCode {

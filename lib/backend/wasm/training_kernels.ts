@@ -3,7 +3,7 @@
  * (../kernel_table.ts). tfjs-backend-wasm 4.22 ships no Conv2DBackpropFilter and no depthwise backprop kernels;
  * other shipped kernels work but were the largest costs of a training step in our profile
  * (docs/BENCHMARKS.md): a C-loop Conv2DBackpropInput and MaxPoolGrad, reductions that transpose
- * first, and matMuls with transposed operands. Every other kernel that training our layers needs
+ * first, matMuls with transposed operands, and a row-by-row Slice. Every other kernel that training our layers needs
  * is shipped; tests/backend_wasm_kernels_test.ts checks them all against the cpu backend.
  */
 import * as tf from "@tensorflow/tfjs";
@@ -17,6 +17,7 @@ import { batchMatMulConfig } from "./batch_mat_mul.ts";
 import { meanConfig, sumConfig } from "./leading_axis_reduce.ts";
 import { castConfig, identityConfig } from "./shared_copies.ts";
 import { clipByValueGradConfig } from "./clip_gradient.ts";
+import { sliceConfig } from "./slice.ts";
 import { squareConfig } from "./square.ts";
 import { tileConfig } from "./tile.ts";
 import { kernelNames, type KernelTable, registerKernelTable } from "../kernel_table.ts";
@@ -44,6 +45,7 @@ export const wasmTrainingKernels: KernelTable = {
       [tf.Identity, identityConfig],
       [tf.Cast, castConfig],
       [tf.Square, squareConfig],
+      [tf.Slice, sliceConfig],
       [tf.Tile, tileConfig],
     ] as const).map(([kernelName, config]) => ({
       backend: "wasm",
