@@ -144,8 +144,8 @@ const TWO_BY_TWO: HeapFunctionCode = (() => {
 /** The byte offsets of four float32 lanes, added to a splatted offset. */
 const LANE_OFFSETS = [0, 4, 8, 12].flatMap((n) => [n, 0, 0, 0]);
 
-/** max(a, b) and min(a, b) of two i32 expressions (signed), each evaluated once into `scratch`. */
-function maxI32(a: number[], b: number[], scratch: number): number[] {
+/** a if `compare`(a, b) holds, else b: two i32 expressions (signed), a evaluated once into `scratch`. */
+function pickI32(a: number[], b: number[], scratch: number, compare: number[]): number[] {
   return [
     ...a,
     ...op.set(scratch),
@@ -153,22 +153,12 @@ function maxI32(a: number[], b: number[], scratch: number): number[] {
     ...b,
     ...op.get(scratch),
     ...b,
-    ...op.i32GtS,
+    ...compare,
     ...op.select,
   ];
 }
-function minI32(a: number[], b: number[], scratch: number): number[] {
-  return [
-    ...a,
-    ...op.set(scratch),
-    ...op.get(scratch),
-    ...b,
-    ...op.get(scratch),
-    ...b,
-    ...op.i32LtS,
-    ...op.select,
-  ];
-}
+const maxI32 = (a: number[], b: number[], scratch: number) => pickI32(a, b, scratch, op.i32GtS);
+const minI32 = (a: number[], b: number[], scratch: number) => pickI32(a, b, scratch, op.i32LtS);
 
 /**
  * The first pass of the general gradient, one output row of one image: each output's window
