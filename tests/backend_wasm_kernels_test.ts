@@ -13,6 +13,8 @@ import {
 import { initBackend } from "../lib/backend/init.ts";
 import { hasAdamUpdate } from "../lib/backend/adam_update.ts";
 import { simdAdam } from "../lib/backend/wasm/adam_update.ts";
+import { hasMomentumUpdate } from "../lib/backend/momentum_update.ts";
+import { simdMomentum } from "../lib/backend/wasm/momentum_update.ts";
 import { simdMaxPoolGrad, simdMaxPoolGrad2x2 } from "../lib/backend/wasm/max_pool_grad.ts";
 import { simdClipGradient } from "../lib/backend/wasm/clip_gradient.ts";
 import { createOptimizer, setLearningRate } from "../lib/train/optimizers.ts";
@@ -530,4 +532,43 @@ Deno.test("the fused Adam step gives tfjs's Adam's values and moments to the bit
   assert.equal(fused.length, 6);
   assert.deepEqual(fused, composed);
   assert.deepEqual(fused, onCpu);
+});
+
+Deno.test("the fused momentum and Nesterov steps give tfjs's values and accumulations to the bit", async () => {
+  /** Three steps from the same start, with changing gradients and a learning rate cut. */
+  const run = (optimizer: tf.Optimizer) =>
+    tf.tidy(() => {
+      const weights = [tf.variable(tf.tensor(randomValues([5, 7], 1), [5, 7]), true, "sgdA")];
+      weights.push(tf.variable(tf.tensor(randomValues([13], 2), [13]), true, "sgdB"));
+      for (let step = 0; step < 3; step++) {
+        if (step === 2) setLearningRate(optimizer, 3e-3);
+        optimizer.applyGradients(
+          weights.map((w, i) => ({
+            name: w.name,
+            tensor: tf.mul(tf.tensor(randomValues(w.shape, 10 * step + i), w.shape), 10 ** -step),
+          })),
+        );
+      }
+      const slots = optimizer as unknown as { accumulations: { variable: tf.Variable }[] };
+      const out = [
+        ...weights.map((w) => w.clone()),
+        ...slots.accumulations.map((s) => s.variable.clone()),
+      ];
+      weights.forEach((w) => w.dispose());
+      optimizer.dispose();
+      return out;
+    });
+  await initBackend("wasm", { threads: 1 });
+  assert.ok(hasMomentumUpdate(), "wasm registers the fused momentum kernel");
+  for (const nesterov of [false, true]) {
+    // 35 and 13 elements: SIMD for groups of four, the JS loop for the rest.
+    assert.ok(simdMomentum(tf.backend(), nesterov) !== null, "the SIMD update runs on wasm's heap");
+    const config = { name: nesterov ? "nesterov" : "sgd", lr: 0.01, momentum: 0.9 } as const;
+    const fused = await valuesOn("wasm", () => run(createOptimizer(config)));
+    const composed = await valuesOn("wasm", () => run(tf.train.momentum(0.01, 0.9, nesterov)));
+    const onCpu = await valuesOn("cpu", () => run(createOptimizer(config)));
+    assert.equal(fused.length, 4);
+    assert.deepEqual(fused, composed, `nesterov ${nesterov}: fused against tfjs's kernels`);
+    assert.deepEqual(fused, onCpu, `nesterov ${nesterov}: wasm against cpu`);
+  }
 });

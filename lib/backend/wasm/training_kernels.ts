@@ -13,6 +13,7 @@ import { depthwiseBackpropFilterConfig } from "./depthwise_backprop_filter.ts";
 import { depthwiseBackpropInputConfig } from "./depthwise_backprop_input.ts";
 import { maxPoolGradConfig } from "./max_pool_grad.ts";
 import { adamUpdateConfig } from "./adam_update.ts";
+import { momentumUpdateConfig } from "./momentum_update.ts";
 import { batchMatMulConfig } from "./batch_mat_mul.ts";
 import { meanConfig, sumConfig } from "./leading_axis_reduce.ts";
 import { castConfig, identityConfig } from "./shared_copies.ts";
@@ -37,6 +38,7 @@ export const wasmTrainingKernels: KernelTable = {
     { kernel: maxPoolGradConfig },
     { kernel: clipByValueGradConfig },
     { kernel: adamUpdateConfig },
+    { kernel: momentumUpdateConfig },
     // Kernels that handle the cases they speed up and pass the rest to the shipped kernel.
     ...([
       [tf.BatchMatMul, batchMatMulConfig],
