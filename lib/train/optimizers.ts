@@ -24,6 +24,15 @@ export interface OptimizerConfig extends SettingsIn<"optimizer"> {
   readonly weightDecay?: number;
 }
 
+/** The variables' names and gradients in the order tfjs's optimizers number their slots. */
+function namedGradients(
+  variableGradients: Parameters<tf.Optimizer["applyGradients"]>[0],
+): { name: string; gradient: tf.Tensor | undefined }[] {
+  return Array.isArray(variableGradients)
+    ? variableGradients.map(({ name, tensor }) => ({ name, gradient: tensor }))
+    : Object.entries(variableGradients).map(([name, gradient]) => ({ name, gradient }));
+}
+
 /** What tfjs's AdamOptimizer keeps, which its typings hide. */
 interface AdamState {
   accBeta1: tf.Variable;
@@ -47,9 +56,6 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
   ): void {
     if (!hasAdamUpdate()) return super.applyGradients(variableGradients);
     const state = this as unknown as AdamState;
-    const names = Array.isArray(variableGradients)
-      ? variableGradients.map((v) => v.name)
-      : Object.keys(variableGradients);
     // float32 like tfjs's sub(1, accBeta): one read of each scalar per step.
     const f = Math.fround;
     const oneMinusAccBeta1 = f(1 - state.accBeta1.dataSync()[0]);
@@ -63,7 +69,7 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
       oneMinusAccBeta2,
     };
     tf.tidy(() => {
-      names.forEach((name, i) => {
+      namedGradients(variableGradients).forEach(({ name, gradient }, i) => {
         const value = tf.engine().registeredVariables[name];
         // Slots made as tfjs makes them (same names, same order) even for a missing gradient.
         for (
@@ -77,9 +83,6 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
             variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
           };
         }
-        const gradient = Array.isArray(variableGradients)
-          ? variableGradients[i].tensor
-          : (variableGradients as tf.NamedTensorMap)[name];
         if (gradient == null) return;
         const m = state.accumulatedFirstMoment[i].variable;
         const v = state.accumulatedSecondMoment[i].variable;
@@ -114,25 +117,19 @@ export class FusedMomentumOptimizer extends tf.MomentumOptimizer {
   ): void {
     if (!hasMomentumUpdate()) return super.applyGradients(variableGradients);
     const state = this as unknown as MomentumState;
-    const names = Array.isArray(variableGradients)
-      ? variableGradients.map((v) => v.name)
-      : Object.keys(variableGradients);
     const attrs = {
       learningRate: state.learningRate,
       momentum: state.momentum,
       nesterov: state.useNesterov,
     };
     tf.tidy(() => {
-      names.forEach((name, i) => {
+      namedGradients(variableGradients).forEach(({ name, gradient }, i) => {
         const value = tf.engine().registeredVariables[name];
         // Made as tfjs makes it (same name, same order) even for a missing gradient.
         state.accumulations[i] ??= {
           originalName: `${name}/momentum`,
           variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
         };
-        const gradient = Array.isArray(variableGradients)
-          ? variableGradients[i].tensor
-          : (variableGradients as tf.NamedTensorMap)[name];
         if (gradient == null) return;
         const accumulation = state.accumulations[i].variable;
         const [newValue, newAccumulation] = momentumUpdate(value, gradient, accumulation, attrs);
