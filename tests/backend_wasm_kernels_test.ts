@@ -17,7 +17,11 @@ import { hasMomentumUpdate } from "../lib/backend/momentum_update.ts";
 import { simdMomentum } from "../lib/backend/wasm/momentum_update.ts";
 import { simdMaxPoolGrad, simdMaxPoolGrad2x2 } from "../lib/backend/wasm/max_pool_grad.ts";
 import { simdClipGradient } from "../lib/backend/wasm/clip_gradient.ts";
-import { createOptimizer, setLearningRate } from "../lib/train/optimizers.ts";
+import {
+  applyGradientsWithDecay,
+  createOptimizer,
+  setLearningRate,
+} from "../lib/train/optimizers.ts";
 
 // One thread: these tests check numbers, and starting pthread workers costs a second.
 await initBackend("wasm", { threads: 1 });
@@ -534,20 +538,22 @@ Deno.test("the fused Adam step gives tfjs's Adam's values and moments to the bit
   assert.deepEqual(fused, onCpu);
 });
 
-Deno.test("the fused momentum and Nesterov steps give tfjs's values and accumulations to the bit", async () => {
-  /** Three steps from the same start, with changing gradients and a learning rate cut. */
-  const run = (optimizer: tf.Optimizer) =>
+Deno.test("the fused momentum and Nesterov steps, weight decay included, give tfjs's values and accumulations to the bit", async () => {
+  /**
+   * Three steps from the same start, with changing gradients and a learning rate cut; `decay` on
+   * the first variable only.
+   */
+  const run = (optimizer: tf.Optimizer, decay: number) =>
     tf.tidy(() => {
       const weights = [tf.variable(tf.tensor(randomValues([5, 7], 1), [5, 7]), true, "sgdA")];
       weights.push(tf.variable(tf.tensor(randomValues([13], 2), [13]), true, "sgdB"));
       for (let step = 0; step < 3; step++) {
         if (step === 2) setLearningRate(optimizer, 3e-3);
-        optimizer.applyGradients(
-          weights.map((w, i) => ({
-            name: w.name,
-            tensor: tf.mul(tf.tensor(randomValues(w.shape, 10 * step + i), w.shape), 10 ** -step),
-          })),
-        );
+        const gradients = Object.fromEntries(weights.map((w, i) => [
+          w.name,
+          tf.mul(tf.tensor(randomValues(w.shape, 10 * step + i), w.shape), 10 ** -step),
+        ]));
+        applyGradientsWithDecay(optimizer, gradients, { sgdA: decay });
       }
       const slots = optimizer as unknown as { accumulations: { variable: tf.Variable }[] };
       const out = [
@@ -560,23 +566,26 @@ Deno.test("the fused momentum and Nesterov steps give tfjs's values and accumula
     });
   await initBackend("wasm", { threads: 1 });
   assert.ok(hasMomentumUpdate(), "wasm registers the fused momentum kernel");
+  // tfjs's optimizers keep one tensor after dispose; the fused one may keep no more.
+  const left = async (compute: () => Promise<Float32Array[]>) => {
+    const before = tf.memory().numTensors;
+    return { values: await compute(), left: tf.memory().numTensors - before };
+  };
   for (const nesterov of [false, true]) {
-    // 35 and 13 elements: SIMD for groups of four, the JS loop for the rest.
-    assert.ok(simdMomentum(tf.backend(), nesterov) !== null, "the SIMD update runs on wasm's heap");
-    const config = { name: nesterov ? "nesterov" : "sgd", lr: 0.01, momentum: 0.9 } as const;
-    // tfjs's optimizers keep one tensor after dispose; the fused one may keep no more.
-    const left = async (compute: () => Promise<Float32Array[]>) => {
-      const before = tf.memory().numTensors;
-      return { values: await compute(), left: tf.memory().numTensors - before };
-    };
-    const fused = await left(() => valuesOn("wasm", () => run(createOptimizer(config))));
-    const composed = await left(() =>
-      valuesOn("wasm", () => run(tf.train.momentum(0.01, 0.9, nesterov)))
-    );
-    const onCpu = await valuesOn("cpu", () => run(createOptimizer(config)));
-    assert.equal(fused.values.length, 4);
-    assert.deepEqual(fused.values, composed.values, `nesterov ${nesterov}: fused against tfjs's`);
-    assert.deepEqual(fused.values, onCpu, `nesterov ${nesterov}: wasm against cpu`);
-    assert.equal(fused.left, composed.left, "the fused steps leave no more tensors than tfjs's");
+    for (const decay of [0, 0.05]) {
+      const label = `nesterov ${nesterov}, decay ${decay}`;
+      // 35 and 13 elements: SIMD for groups of four, the JS loop for the rest.
+      assert.ok(simdMomentum(tf.backend(), nesterov, decay !== 0) !== null, `${label}: SIMD`);
+      const config = { name: nesterov ? "nesterov" : "sgd", lr: 0.01, momentum: 0.9 } as const;
+      const fused = await left(() => valuesOn("wasm", () => run(createOptimizer(config), decay)));
+      const composed = await left(() =>
+        valuesOn("wasm", () => run(tf.train.momentum(0.01, 0.9, nesterov), decay))
+      );
+      const onCpu = await valuesOn("cpu", () => run(createOptimizer(config), decay));
+      assert.equal(fused.values.length, 4);
+      assert.deepEqual(fused.values, composed.values, `${label}: fused against tfjs's`);
+      assert.deepEqual(fused.values, onCpu, `${label}: wasm against cpu`);
+      assert.equal(fused.left, composed.left, `${label}: no more tensors left than tfjs's`);
+    }
   }
 });

@@ -24,6 +24,9 @@ export interface OptimizerConfig extends SettingsIn<"optimizer"> {
   readonly weightDecay?: number;
 }
 
+/** What tfjs's momentum optimizer takes (it types a map of gradients as a map of variables). */
+type Gradients = Parameters<tf.MomentumOptimizer["applyGradients"]>[0];
+
 /** The variables' names and gradients in the order tfjs's optimizers number their slots. */
 function namedGradients(
   variableGradients: Parameters<tf.Optimizer["applyGradients"]>[0],
@@ -112,10 +115,14 @@ interface MomentumState {
  * six). Its state, names, checkpoints and serialisation are tfjs's MomentumOptimizer's.
  */
 export class FusedMomentumOptimizer extends tf.MomentumOptimizer {
+  /** `weightDecays`: the L2 penalty of each named variable, applied in the fused step. */
   override applyGradients(
     variableGradients: Parameters<tf.MomentumOptimizer["applyGradients"]>[0],
+    weightDecays: Readonly<Record<string, number>> = {},
   ): void {
-    if (!hasMomentumUpdate()) return super.applyGradients(variableGradients);
+    if (!hasMomentumUpdate()) {
+      return super.applyGradients(withWeightDecay(variableGradients, weightDecays) as Gradients);
+    }
     const state = this as unknown as MomentumState;
     const attrs = {
       learningRate: state.learningRate,
@@ -132,12 +139,48 @@ export class FusedMomentumOptimizer extends tf.MomentumOptimizer {
         };
         if (gradient == null) return;
         const accumulation = state.accumulations[i].variable;
-        const [newValue, newAccumulation] = momentumUpdate(value, gradient, accumulation, attrs);
+        const [newValue, newAccumulation] = momentumUpdate(value, gradient, accumulation, {
+          ...attrs,
+          weightDecay: weightDecays[name] ?? 0,
+        });
         accumulation.assign(newAccumulation);
         value.assign(newValue);
       });
     });
     (this as unknown as { incrementIterations(): void }).incrementIterations();
+  }
+}
+
+/** g ← g + decay·value for each variable named in `weightDecays` (PyTorch's `weight_decay`). */
+function withWeightDecay(
+  variableGradients: Parameters<tf.Optimizer["applyGradients"]>[0],
+  weightDecays: Readonly<Record<string, number>>,
+): tf.NamedTensorMap {
+  const decayed: tf.NamedTensorMap = {};
+  for (const { name, gradient } of namedGradients(variableGradients)) {
+    const decay = weightDecays[name] ?? 0;
+    // A missing gradient stays in its place: tfjs's optimizers number their slots by position.
+    decayed[name] = decay === 0 || gradient == null
+      ? gradient!
+      : gradient.add(tf.engine().registeredVariables[name].mul(decay));
+  }
+  return decayed;
+}
+
+/**
+ * One optimizer step with an L2 penalty on the named variables: fused into the momentum step where
+ * the backend runs it, else added to the gradients first. Call inside tf.tidy.
+ */
+export function applyGradientsWithDecay(
+  optimizer: tf.Optimizer,
+  gradients: tf.NamedTensorMap,
+  weightDecays: Readonly<Record<string, number>>,
+): void {
+  // Not instanceof: tfjs's Optimizer answers it for any object with an optimizer's methods.
+  if (Object.prototype.isPrototypeOf.call(FusedMomentumOptimizer.prototype, optimizer)) {
+    (optimizer as FusedMomentumOptimizer).applyGradients(gradients as Gradients, weightDecays);
+  } else {
+    optimizer.applyGradients(withWeightDecay(gradients, weightDecays));
   }
 }
 

@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { classifierLogits } from "../models/logits.ts";
 import { crossEntropy, distillationLoss } from "./losses.ts";
+import { applyGradientsWithDecay } from "./optimizers.ts";
 import { Random } from "../random.ts";
 
 export interface StepOptions {
@@ -97,14 +98,13 @@ export async function trainingStep(
     const decay = options.weightDecay ?? 0;
     tf.tidy(() => {
       const update: tf.NamedTensorMap = {};
+      const decays: Record<string, number> = {};
       for (const weight of trainable) {
-        const variable = weight.read() as tf.Variable;
-        const gradient = grads[variable.name];
-        update[variable.name] = decay > 0 && isDecayed(weight)
-          ? gradient.add(variable.mul(decay))
-          : gradient;
+        const name = (weight.read() as tf.Variable).name;
+        update[name] = grads[name];
+        if (decay > 0 && isDecayed(weight)) decays[name] = decay;
       }
-      optimizer.applyGradients(update);
+      applyGradientsWithDecay(optimizer, update, decays);
     });
     const totals = tf.tidy(() => [tf.addN(losses), tf.addN(corrects)]);
     try {

@@ -25,37 +25,47 @@ import {
 } from "./heap_simd.ts";
 
 /**
- * run(value, gradient, accumulation, newValue, newAccumulation, bytes, μ, −lr): byte addresses
- * and a byte count that is a multiple of 16;
- *   a' = μ·a + g;  value' = (−lr)·a' + value,  with Nesterov (−lr)·(g + a'·μ) + value
+ * run(value, gradient, accumulation, newValue, newAccumulation, bytes, μ, −lr, decay): byte
+ * addresses and a byte count that is a multiple of 16;
+ *   g ← g + value·decay (`decayed` only);  a' = μ·a + g;
+ *   value' = (−lr)·a' + value,  with Nesterov (−lr)·(g + a'·μ) + value
  */
-function momentumCode(nesterov: boolean): HeapFunctionCode {
+function momentumCode(nesterov: boolean, decayed: boolean): HeapFunctionCode {
   const { get, set, load, store, f32x4Add: add, f32x4Mul: mul } = op;
-  // Parameters 0-5 i32, 6-7 f32. Locals: 8 byte offset; 9 μ, 10 −lr splatted; 11 g, 12 a'.
-  const at = (base: number) => [...get(base), ...get(8), ...op.i32Add];
-  const step = nesterov ? [...get(11), ...get(12), ...get(9), ...mul, ...add] : get(12);
+  // Parameters 0-5 i32, 6-8 f32. Locals: 9 byte offset; 10 μ, 11 −lr, 12 decay splatted;
+  // 13 g, 14 a'.
+  const at = (base: number) => [...get(base), ...get(9), ...op.i32Add];
+  const gradient = decayed ? [...at(1), ...load, ...at(0), ...load, ...get(12), ...mul, ...add] : [
+    ...at(1),
+    ...load,
+  ];
+  const step = nesterov ? [...get(13), ...get(14), ...get(10), ...mul, ...add] : get(14);
   return {
-    params: [...Array(6).fill(I32), F32, F32],
-    locals: [[1, I32], [4, V128]],
+    params: [...Array(6).fill(I32), F32, F32, F32],
+    locals: [[1, I32], [5, V128]],
     body: [
-      ...[...get(6), ...op.f32x4Splat, ...set(9)],
-      ...[...get(7), ...op.f32x4Splat, ...set(10)],
-      ...loopWhileBelow(8, 5, [
-        ...[...at(1), ...load, ...set(11)],
-        ...[...get(9), ...at(2), ...load, ...mul, ...get(11), ...add, ...set(12)],
-        ...[...at(4), ...get(12), ...store],
-        ...[...at(3), ...get(10), ...step, ...mul, ...at(0), ...load, ...add, ...store],
-        ...increment(8, 16),
+      ...[6, 7, 8].flatMap((p) => [...get(p), ...op.f32x4Splat, ...set(p + 4)]),
+      ...loopWhileBelow(9, 5, [
+        ...[...gradient, ...set(13)],
+        ...[...get(10), ...at(2), ...load, ...mul, ...get(13), ...add, ...set(14)],
+        ...[...at(4), ...get(14), ...store],
+        ...[...at(3), ...get(11), ...step, ...mul, ...at(0), ...load, ...add, ...store],
+        ...increment(9, 16),
       ]),
     ],
   };
 }
-const MOMENTUM = momentumCode(false);
-const NESTEROV = momentumCode(true);
+const CODES = [false, true].map((nesterov) =>
+  [false, true].map((decayed) => momentumCode(nesterov, decayed))
+);
 
 /** The SIMD function for this backend's heap; null where the plain JS loop runs instead. */
-export function simdMomentum(backend: tf.KernelBackend, nesterov: boolean): HeapFunction | null {
-  return heapFunction(backend, nesterov ? NESTEROV : MOMENTUM);
+export function simdMomentum(
+  backend: tf.KernelBackend,
+  nesterov: boolean,
+  decayed: boolean,
+): HeapFunction | null {
+  return heapFunction(backend, CODES[+nesterov][+decayed]);
 }
 
 function momentumUpdate({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
@@ -67,11 +77,18 @@ function momentumUpdate({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[]
     heap.typedArrayFromHeap(info) as Float32Array
   );
   const a = attrs as unknown as MomentumUpdateAttrs;
-  const simd = simdMomentum(heap, a.nesterov);
+  const simd = simdMomentum(heap, a.nesterov, a.weightDecay !== 0);
   const count = views[0].length;
   const vectorised = simd ? count - (count % 4) : 0;
   if (simd && vectorised > 0) {
-    simd(...views.map((view) => view.byteOffset), vectorised * 4, a.momentum, -a.learningRate);
+    const { momentum, learningRate, weightDecay } = a;
+    simd(
+      ...views.map((view) => view.byteOffset),
+      vectorised * 4,
+      momentum,
+      -learningRate,
+      weightDecay,
+    );
   }
   const [inValue, inGradient, inAccumulation, newValue, newAccumulation] = views.map((view) =>
     view.subarray(vectorised)
