@@ -13,6 +13,7 @@ import {
 import { initBackend } from "../lib/backend/init.ts";
 import { hasAdamUpdate } from "../lib/backend/adam_update.ts";
 import { simdAdam } from "../lib/backend/wasm/adam_update.ts";
+import { simdSumRows } from "../lib/backend/wasm/leading_axis_reduce.ts";
 import { hasMomentumUpdate } from "../lib/backend/momentum_update.ts";
 import { simdMomentum } from "../lib/backend/wasm/momentum_update.ts";
 import { simdMaxPoolGrad, simdMaxPoolGrad2x2 } from "../lib/backend/wasm/max_pool_grad.ts";
@@ -264,6 +265,18 @@ Deno.test("sum and mean over leading axes (and the shipped paths) match cpu", as
       tf.sum(t, [3]), // innermost: the shipped kernel
       tf.mean(t, [1, 3]), // neither: the shipped kernel
     ];
+  });
+  // Kept axes of a multiple of four values take the SIMD path; its float64 sums are cpu's bits
+  // (means scale them in float64 where cpu divides in float32: the check above covers those).
+  assert.ok(simdSumRows(tf.backend()) !== null, "the SIMD sum runs on wasm's heap");
+  const channels = randomValues([7, 9, 5, 12], 8);
+  await assertSameBitsAsCpu("sums over rows of 12", () => {
+    const t = tf.tensor4d(channels, [7, 9, 5, 12]);
+    return [tf.sum(t, [0, 1, 2]), tf.sum(t, [0, 1]), tf.sum(t, 0)];
+  });
+  await assertSameOnWasmAndCpu("means over rows of 12", () => {
+    const t = tf.tensor4d(channels, [7, 9, 5, 12]);
+    return [tf.mean(t, [0, 1, 2]), tf.mean(t, 0)];
   });
   // Integer sums keep their dtype (they go to the shipped kernel).
   const ints = await valuesOn("wasm", () => tf.sum(tf.tensor2d([1, 2, 3, 4], [2, 2], "int32"), 0));
