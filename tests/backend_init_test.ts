@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { FerError, UsageError } from "../lib/errors.ts";
 import {
+  defaultThreads,
   initBackend,
   probeOneDnn,
   profileSteps,
@@ -93,6 +94,28 @@ function tinySteps(model: tf.LayersModel) {
   };
   return { step, dispose };
 }
+
+Deno.test("the thread count follows OMP_NUM_THREADS, else the cores; a bad value says so", () => {
+  const before = Deno.env.get("OMP_NUM_THREADS");
+  try {
+    Deno.env.delete("OMP_NUM_THREADS");
+    assert.equal(defaultThreads(), navigator.hardwareConcurrency);
+    Deno.env.set("OMP_NUM_THREADS", "3");
+    assert.equal(defaultThreads(), 3);
+    for (const bad of ["0", "two", "1.5"]) {
+      Deno.env.set("OMP_NUM_THREADS", bad);
+      assert.throws(
+        () => defaultThreads(),
+        (e: Error) =>
+          e instanceof FerError && e.message.includes(`OMP_NUM_THREADS`) &&
+          e.message.includes(bad),
+      );
+    }
+  } finally {
+    if (before === undefined) Deno.env.delete("OMP_NUM_THREADS");
+    else Deno.env.set("OMP_NUM_THREADS", before);
+  }
+});
 
 Deno.test("training throughput is measured without leaking tensors", async () => {
   await initBackend("wasm", { threads: 2 });

@@ -10,6 +10,7 @@ import { defineCommand } from "../args.ts";
 import { UsageError } from "../../lib/errors.ts";
 import {
   type BackendInfo,
+  defaultThreads,
   formatProfile,
   initBackend,
   type Precision,
@@ -165,7 +166,7 @@ export const benchTrainCommand = defineCommand({
       type: "integer",
       min: 1,
       placeholder: "N",
-      description: "wasm and PyTorch threads (default: the number of cores)",
+      description: "wasm, oneDNN and PyTorch threads (default: OMP_NUM_THREADS, else the cores)",
     },
     pytorch: {
       type: "string",
@@ -199,7 +200,7 @@ export const benchTrainCommand = defineCommand({
     if (options["micro-batch"] !== undefined && options["micro-batch"] < 1) {
       throw new UsageError("--micro-batch must be at least 1");
     }
-    const threads = options.threads ?? navigator.hardwareConcurrency;
+    const threads = options.threads ?? defaultThreads();
     if (threads < 1) throw new UsageError("--threads must be at least 1");
     const inputShape = options.input === undefined ? undefined : parseInputShape(options.input);
     const modelOptions = benchModelOptions(options["model-option"]);

@@ -43,8 +43,9 @@ export const backendChoices: readonly BackendChoice[] = ["auto", "webgpu", "oned
 /** Options for initBackend. */
 export interface BackendOptions {
   /**
-   * wasm threads, the calling thread included. Default: the number of logical cores. 1 uses the
-   * non-threaded SIMD build and starts no workers.
+   * wasm and oneDNN threads, the calling thread included. Default: OMP_NUM_THREADS when set (as
+   * PyTorch reads it), else the number of logical cores. 1 uses the non-threaded SIMD build and
+   * starts no workers.
    */
   readonly threads?: number;
   /** fp32 (default), bf16 (onednn on a CPU with avx512_bf16; else a FerError), or auto (fp32). */
@@ -74,7 +75,27 @@ let current: { key: string; info: BackendInfo } | undefined;
 /** Threads of the started wasm module; a process can only have one. */
 let wasmThreadsStarted: number | undefined;
 
-function defaultThreads(): number {
+/**
+ * OMP_NUM_THREADS when set, else the logical cores. Two trainings side by side with one thread
+ * each get more done on 2 cores than one after the other with two (docs/BENCHMARKS.md).
+ */
+export function defaultThreads(): number {
+  let fromEnvironment: string | undefined;
+  try {
+    fromEnvironment = Deno.env.get("OMP_NUM_THREADS")?.trim();
+  } catch {
+    // A script without --allow-env computes with every core.
+  }
+  if (fromEnvironment) {
+    const threads = Number(fromEnvironment);
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new FerError(
+        `OMP_NUM_THREADS must be a positive integer (the threads to compute with), got ` +
+          `'${fromEnvironment}'`,
+      );
+    }
+    return threads;
+  }
   return Math.max(1, navigator.hardwareConcurrency || 1);
 }
 

@@ -14,6 +14,7 @@ export {
   backendChoices,
   type BackendInfo,
   type BackendOptions,
+  defaultThreads,
   ensureBackend,
   initBackend,
 } from "./init.ts";
