@@ -210,16 +210,27 @@ Deno.test("--time-limit ends a run on its best weights, mid-epoch if need be; --
     );
     assert.match(midEpoch.out, /Test \(35 images, no TTA\): accuracy/);
     assert.equal(parseHistoryCsv(await Deno.readTextFile(`${cut}/history.csv`)).length, 1);
+    assert.doesNotMatch(midEpoch.out, /continues on/, "resumed on the backend it started on");
 
-    // --backend on resume overrides the configured one (cpu here would take minutes).
+    // --backend on resume overrides the configured one (cpu here would take minutes). The
+    // checkpoint says the run computed on cpu until then, so the resume says it changed.
     const configPath = `${cut}/config.json`;
     const config = JSON.parse(await Deno.readTextFile(configPath));
     await Deno.writeTextFile(configPath, JSON.stringify({ ...config, backend: "cpu" }));
+    const statePath = `${cut}/checkpoint/state.json`;
+    const state = JSON.parse(await Deno.readTextFile(statePath));
+    assert.match(state.training.callbacks.backend.description, /^wasm \(/);
+    state.training.callbacks.backend = { description: "cpu (plain JavaScript kernels)" };
+    await Deno.writeTextFile(statePath, JSON.stringify(state));
     const resumed = await captureConsole(() =>
       main(["train", "--resume", cut, "--backend", "wasm", "--quiet", "--no-report"])
     );
     assert.equal(resumed.code, 0, resumed.out);
     assert.match(resumed.out, /Backend: wasm \(/);
+    assert.match(
+      resumed.out,
+      /computed on cpu \(plain JavaScript kernels\) until its checkpoint and continues on wasm \(/,
+    );
     assert.match(resumed.out, /Resuming at epoch 2, step 1\//);
     await assertSameTraining(cut, full);
     assert.equal((await readRunResult(cut))?.fit.timeLimitReached, undefined);

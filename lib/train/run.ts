@@ -5,7 +5,7 @@
  * files of their own: its setup (run_setup.ts), its evaluation (eval_run.ts), its model card
  * (model_card.ts; the type and provenance in lib/models/card.ts) and its result (run_result.ts).
  */
-import type { BackendChoice } from "../backend/init.ts";
+import type { BackendChoice, BackendInfo } from "../backend/init.ts";
 import { FerError, UsageError } from "../errors.ts";
 import {
   createModel,
@@ -20,6 +20,7 @@ import {
 import type { Normalization } from "../data/mod.ts";
 import { Random, routeMathRandom } from "../random.ts";
 import {
+  BackendRecord,
   type Callback,
   cosineSchedule,
   EarlyStopping,
@@ -81,9 +82,13 @@ export interface TrainRunOptions {
   readonly command?: string;
 }
 
-function callbacksFor(config: RunConfig): Callback[] {
+function callbacksFor(
+  config: RunConfig,
+  backend: BackendInfo,
+  log: (line: string) => void,
+): Callback[] {
   const { schedule, optimizer } = config;
-  const callbacks: Callback[] = [];
+  const callbacks: Callback[] = [new BackendRecord(backend.description, log)];
   const lr = schedule.lr;
   if (lr.kind === "plateau") {
     callbacks.push(
@@ -316,7 +321,7 @@ async function trainRunHolding(
     classWeights: config.schedule.classWeights === "balanced"
       ? balancedClassWeights(train.labels, data.classNames.length)
       : undefined,
-    callbacks: callbacksFor(config),
+    callbacks: callbacksFor(config, backend, log),
     checkpointMonitor: config.schedule.checkpointMonitor,
     microBatch,
     mix: config.schedule,

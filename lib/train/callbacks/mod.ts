@@ -7,6 +7,7 @@
  * `Trainer.fit`'s order in ../trainer.ts.
  * @module
  */
+export { BackendRecord } from "./backend_record.ts";
 export { BestEpoch, BestTracker } from "./best.ts";
 export { ModelCheckpoint } from "./checkpoint.ts";
 export { EarlyStopping, type EarlyStoppingOptions } from "./early_stopping.ts";
