@@ -2,8 +2,8 @@
  * One momentum-SGD step for one variable as a single kernel: the new value and accumulation in one
  * pass over the three arrays, the L2 penalty included. tfjs's MomentumOptimizer makes two
  * element-wise kernels of it, six with Nesterov, and the penalty two more, each a pass over memory
- * that allocates its result: on khaireddin-vgg's 30M
- * parameters that was about a sixth of a training step on the onednn backend (docs/BENCHMARKS.md).
+ * that allocates its result: on khaireddin-vgg's 30M parameters that was about a sixth of a
+ * training step on the onednn backend (docs/BENCHMARKS.md).
  * Backends offer it by registering the kernel (wasm does, wasm/momentum_update.ts); elsewhere
  * lib/train/optimizers.ts's momentum SGD runs tfjs's composition.
  */

@@ -117,7 +117,7 @@ interface MomentumState {
 export class FusedMomentumOptimizer extends tf.MomentumOptimizer {
   /** `weightDecays`: the L2 penalty of each named variable, applied in the fused step. */
   override applyGradients(
-    variableGradients: Parameters<tf.MomentumOptimizer["applyGradients"]>[0],
+    variableGradients: Gradients,
     weightDecays: Readonly<Record<string, number>> = {},
   ): void {
     if (!hasMomentumUpdate()) {

@@ -35,9 +35,9 @@ function momentumCode(nesterov: boolean, decayed: boolean): HeapFunctionCode {
   // Parameters 0-5 i32, 6-8 f32. Locals: 9 byte offset; 10 μ, 11 −lr, 12 decay splatted;
   // 13 g, 14 a'.
   const at = (base: number) => [...get(base), ...get(9), ...op.i32Add];
-  const gradient = decayed ? [...at(1), ...load, ...at(0), ...load, ...get(12), ...mul, ...add] : [
-    ...at(1),
-    ...load,
+  const gradient = [
+    ...[...at(1), ...load],
+    ...(decayed ? [...at(0), ...load, ...get(12), ...mul, ...add] : []),
   ];
   const step = nesterov ? [...get(13), ...get(14), ...get(10), ...mul, ...add] : get(14);
   return {
