@@ -36,7 +36,8 @@ function momentumCode(nesterov: boolean, decayed: boolean): HeapFunctionCode {
   // 13 g, 14 a'.
   const at = (base: number) => [...get(base), ...get(9), ...op.i32Add];
   const gradient = [
-    ...[...at(1), ...load],
+    ...at(1),
+    ...load,
     ...(decayed ? [...at(0), ...load, ...get(12), ...mul, ...add] : []),
   ];
   const step = nesterov ? [...get(13), ...get(14), ...get(10), ...mul, ...add] : get(14);
