@@ -115,6 +115,58 @@ async function evaluateLoaded(
   runConfig: RunConfig | undefined,
   options: EvaluateOptions,
 ): Promise<EvaluationResult> {
+  const predicted = await predictSplit(path, runConfig, options);
+  const { images, probabilities } = predicted;
+  const metrics = evaluationMetrics({
+    dataset: predicted.dataset,
+    split: options.split,
+    tta: options.tta,
+    classes: images.classNames,
+    yTrue: images.labels,
+    probabilities,
+  });
+  let savedIn: string | undefined;
+  if (runConfig && !options.modelDir) {
+    // Kept with the run, so its report shows every evaluation made of it.
+    const folder = new RunFolder(path);
+    await folder.writeJson(
+      evaluationPath(folder, predicted.dataset, options.split, options.tta),
+      metrics,
+    );
+    savedIn = path;
+  }
+  return {
+    metrics,
+    report: classificationReport(images.labels, probabilities, images.classNames, 4),
+    data: predicted.data,
+    backend: predicted.backend,
+    precision: predicted.precision,
+    savedIn,
+  };
+}
+
+/** A model's class probabilities on one split, as `fer eval` computes them. */
+export interface SplitPrediction {
+  readonly dataset: string;
+  readonly images: LabeledImages;
+  /** N×K, row-major, in `images`' order. */
+  readonly probabilities: Float32Array;
+  /** What data was evaluated (as EvaluationResult.data). */
+  readonly data: readonly string[];
+  readonly backend: string;
+  readonly precision: string;
+}
+
+/**
+ * The probabilities of the model of a run (or a model folder) on the split `options` name, with
+ * its own input layout and the TTA asked for; writes nothing. `runConfig` is the run's, if it is
+ * one (`RunFolder.readConfigIfRun`).
+ */
+export async function predictSplit(
+  path: string,
+  runConfig: RunConfig | undefined,
+  options: EvaluateOptions,
+): Promise<SplitPrediction> {
   const backend = await initBackend(options.backend ?? runConfig?.backend ?? "auto", {
     precision: options.precision ?? runConfig?.precision ?? "fp32",
   });
@@ -161,26 +213,19 @@ async function evaluateLoaded(
     }
     const layout = savedModelLayout(loaded, runConfig);
     checkTtaFits(layout, options.tta);
-    const { metrics, probabilities } = await evaluateSplit(loaded.model, images, layout, {
-      datasetName: dataset,
-      splitName: options.split,
-      tta: options.tta,
-      batchSize: options.batchSize ?? runConfig?.schedule.batchSize ?? 64,
-    });
-    let savedIn: string | undefined;
-    if (runConfig && !options.modelDir) {
-      // Kept with the run, so its report shows every evaluation made of it.
-      const folder = new RunFolder(path);
-      await folder.writeJson(evaluationPath(folder, dataset, options.split, options.tta), metrics);
-      savedIn = path;
-    }
+    const probabilities = await predictProbabilities(
+      loaded.model,
+      new ImageBatcher(images, layout),
+      options.batchSize ?? runConfig?.schedule.batchSize ?? 64,
+      options.tta,
+    );
     return {
-      metrics,
-      report: classificationReport(images.labels, probabilities, images.classNames, 4),
+      dataset,
+      images,
+      probabilities,
       data: data.description,
       backend: backend.description,
       precision: backend.precision,
-      savedIn,
     };
   } finally {
     loaded.dispose();
