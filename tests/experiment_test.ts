@@ -540,6 +540,28 @@ Deno.test("adebo-fer3 paper budget: the text's 48×48×3 inputs and schedule; Ta
   await Deno.remove(reports, { recursive: true });
 });
 
+Deno.test("adebo-fer3 names the runs that predicted one class; the PyTorch cross-check only for VGG11 on the paper budget", () => {
+  const three = ["happy", "neutral", "sad"];
+  const context = { link: (path: string) => path, diverged: new Map() };
+  const outcomesFor = (budget: "quick" | "paper", collapsed: string) =>
+    adeboFer3.runs(budget).map((run) => {
+      const result = fakeResult(7, [{ val_accuracy: 0.6 }], three);
+      const oneClass = { ...result.metrics!, confusionMatrix: [[4, 0, 0], [3, 0, 0], [3, 0, 0]] };
+      return { run, result: run.key === collapsed ? { ...result, metrics: oneClass } : result };
+    });
+  const paper = adeboFer3.report(outcomesFor("paper", "vgg11-adam"), "paper", context);
+  assert.match(paper, /Predicting one class for every test image: vgg11-adam \(happy\)\./);
+  assert.match(paper, /bench\/pytorch_vgg11_collapse\.py torchvision 200/);
+  const selfBuilt = adeboFer3.report(outcomesFor("paper", "adebo-selfbuilt-sgd"), "paper", context);
+  assert.match(selfBuilt, /one class for every test image: adebo-selfbuilt-sgd \(happy\)/);
+  assert.doesNotMatch(selfBuilt, /PyTorch/);
+  const quick = adeboFer3.report(outcomesFor("quick", "vgg11-sgd"), "quick", context);
+  assert.match(quick, /one class for every test image: vgg11-sgd \(happy\)/);
+  assert.doesNotMatch(quick, /PyTorch/);
+  const none = adeboFer3.report(outcomesFor("paper", "no such run"), "paper", context);
+  assert.doesNotMatch(none, /one class for every test image/);
+});
+
 Deno.test("chen-ckplus and liu-fer7 reports: the paper's figures beside ours; fer2013-best and ferplus state the compared protocol", () => {
   const context = { link: (path: string) => path, diverged: new Map() };
   const [holdout] = chenCkplus.runs("paper");
