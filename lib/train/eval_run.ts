@@ -117,13 +117,10 @@ async function evaluateLoaded(
 ): Promise<EvaluationResult> {
   const predicted = await predictSplit(path, runConfig, options);
   const { images, probabilities } = predicted;
-  const metrics = evaluationMetrics({
-    dataset: predicted.dataset,
-    split: options.split,
+  const metrics = splitMetrics(images, probabilities, {
+    datasetName: predicted.dataset,
+    splitName: options.split,
     tta: options.tta,
-    classes: images.classNames,
-    yTrue: images.labels,
-    probabilities,
   });
   let savedIn: string | undefined;
   if (runConfig && !options.modelDir) {
@@ -232,6 +229,22 @@ export async function predictSplit(
   }
 }
 
+/** The metrics of `probabilities` (N×K) for the labelled `images`, named by dataset, split and TTA. */
+function splitMetrics(
+  images: LabeledImages,
+  probabilities: Float32Array,
+  names: { readonly datasetName: string; readonly splitName: string; readonly tta: TtaChoice },
+): EvaluationMetrics {
+  return evaluationMetrics({
+    dataset: names.datasetName,
+    split: names.splitName,
+    tta: names.tta,
+    classes: images.classNames,
+    yTrue: images.labels,
+    probabilities,
+  });
+}
+
 /** Evaluates `model` on `split` and writes metrics(-<tta>).json and predictions.csv. */
 export async function evaluateSplit(
   model: tf.LayersModel,
@@ -253,14 +266,7 @@ export async function evaluateSplit(
     options.batchSize,
     options.tta,
   );
-  const metrics = evaluationMetrics({
-    dataset: options.datasetName,
-    split: options.splitName,
-    tta: options.tta,
-    classes: images.classNames,
-    yTrue: images.labels,
-    probabilities,
-  });
+  const metrics = splitMetrics(images, probabilities, options);
   if (options.folder) {
     const key = options.fileKey ?? "test";
     const suffix = options.tta === "none" ? "" : `-${options.tta}`;
