@@ -9,7 +9,7 @@
  * Markdown table for docs/DEFAULT_MODEL.md.
  */
 import { parseArgs } from "node:util";
-import { UsageError } from "../lib/errors.ts";
+import { unknownChoice, UsageError } from "../lib/errors.ts";
 import { accuracy } from "../lib/metrics/accuracy.ts";
 import { markdownTable } from "../lib/report/markdown_page.ts";
 import { TTA_CHOICES, type TtaChoice } from "../lib/train/config.ts";
@@ -26,40 +26,45 @@ const { values, positionals: paths } = parseArgs({
 });
 const split = values.split as SplitName;
 const tta = values.tta as TtaChoice;
-if (!SPLIT_NAMES.includes(split)) {
-  throw new UsageError(`--split ${split}: choose one of ${SPLIT_NAMES.join(", ")}`);
-}
+if (!SPLIT_NAMES.includes(split)) throw unknownChoice("split", split, SPLIT_NAMES);
 if (split === "PrivateTest" || split === "test") {
   throw new UsageError(
     "ensembles are chosen on PublicTest only: choosing one on PrivateTest would select on the " +
       "test split. Measure PrivateTest with `fer eval` once a model is chosen",
   );
 }
-if (!TTA_CHOICES.includes(tta)) {
-  throw new UsageError(`--tta ${tta}: choose one of ${TTA_CHOICES.join(", ")}`);
-}
+if (!TTA_CHOICES.includes(tta)) throw unknownChoice("TTA", tta, TTA_CHOICES);
 if (paths.length < 2) throw new UsageError("name at least two run or model folders");
 
 const rows: string[][] = [];
-let sum: Float32Array | undefined;
-let labels: ArrayLike<number> = [];
+let first: { labels: Uint8Array; classNames: readonly string[]; sum: Float32Array } | undefined;
 for (const path of paths) {
   const runConfig = await RunFolder.readConfigIfRun(path);
-  const predicted = await predictSplit(path, runConfig, {
+  const { images, probabilities } = await predictSplit(path, runConfig, {
     data: "fer2013",
     split,
     tta,
     dataDir: Deno.env.get("FER_DATA_DIR"),
   });
-  const { images, probabilities } = predicted;
-  if (sum && sum.length !== probabilities.length) {
-    throw new UsageError(`${path} predicts another number of classes or images than ${paths[0]}`);
+  // Averaging is only meaningful over the same images, in the same order, with the same classes.
+  first ??= {
+    labels: images.labels,
+    classNames: images.classNames,
+    sum: new Float32Array(probabilities.length),
+  };
+  if (
+    images.classNames.join() !== first.classNames.join() ||
+    images.labels.length !== first.labels.length ||
+    images.labels.some((label, i) => label !== first!.labels[i])
+  ) {
+    throw new UsageError(
+      `${path} sees other images or classes of ${split} than ${paths[0]} (a run's own data ` +
+        "settings, such as --limit or --classes, decide them): their probabilities cannot be averaged",
+    );
   }
-  sum ??= new Float32Array(probabilities.length);
-  probabilities.forEach((p, i) => sum![i] += p);
-  labels = images.labels;
+  probabilities.forEach((p, i) => first!.sum[i] += p);
   rows.push([path, accuracy(images.labels, probabilities).toFixed(4)]);
 }
-rows.push([`mean of all ${paths.length}`, accuracy(labels, sum!).toFixed(4)]);
+rows.push([`mean of all ${paths.length}`, accuracy(first!.labels, first!.sum).toFixed(4)]);
 console.log(`FER2013 ${split}, TTA ${tta}:\n`);
 console.log(markdownTable({ columns: ["model", `${split} accuracy`], rows }));
